@@ -1,0 +1,129 @@
+"""A Frame: one reference configuration with its first-principles labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from ase import Atoms
+from ase.data import chemical_symbols
+
+from ..errors import DataError
+
+#: Two atoms closer than this (Å) are taken as a broken structure.
+MIN_DISTANCE = 0.1
+
+
+@dataclass
+class Frame:
+    """One configuration and its labels, in atomforge's internal units.
+
+    Attributes
+    ----------
+    atoms : ase.Atoms
+        Positions in Å, cell in Å, pbc.
+    energy : float or None
+        Total energy of the cell, eV.
+    forces : ndarray, shape (n_atoms, 3), eV/Å, or None
+    stress : ndarray, shape (6,), eV/Å³, Voigt [xx, yy, zz, yz, xz, xy], positive = tensile, or None
+    group : str
+        Name of the group the frame belongs to (for weights, stratified splits and reports).
+    weight : float
+        Weight of the frame in a fit (multiplies the group weight).
+    source : str
+        Where the frame came from, e.g. ``"train.xyz:17"``; used in error messages.
+    """
+
+    atoms: Atoms
+    energy: float | None = None
+    forces: np.ndarray | None = None
+    stress: np.ndarray | None = None
+    group: str = "default"
+    weight: float = 1.0
+    source: str = ""
+    info: dict = field(default_factory=dict)
+
+    @property
+    def n_atoms(self) -> int:
+        return len(self.atoms)
+
+    def copy(self) -> "Frame":
+        return Frame(self.atoms.copy(), self.energy,
+                     None if self.forces is None else self.forces.copy(),
+                     None if self.stress is None else self.stress.copy(),
+                     self.group, self.weight, self.source, dict(self.info))
+
+
+def validate_frame(frame: Frame, *, source: str | None = None, index: int | None = None,
+                   require_energy: bool = True) -> Frame:
+    """Check a frame and return it; raise :class:`DataError` naming file, frame and field.
+
+    Checks: known elements; finite positions and cell; positive cell volume along periodic
+    directions; no two atoms closer than :data:`MIN_DISTANCE`; energy present and finite;
+    forces of shape (n_atoms, 3) and finite; stress of shape (6,) and finite.
+    """
+    src = source if source is not None else (frame.source or None)
+    atoms = frame.atoms
+
+    def fail(msg, fld):
+        raise DataError(msg, source=src, frame=index, field=fld)
+
+    n = len(atoms)
+    if n == 0:
+        fail("the frame has no atoms", "numbers")
+    numbers = atoms.numbers
+    bad = [int(z) for z in numbers if z <= 0 or z >= len(chemical_symbols)]
+    if bad:
+        fail(f"unknown element with atomic number {bad[0]}", "numbers")
+    pos = atoms.positions
+    if not np.all(np.isfinite(pos)):
+        k = int(np.argwhere(~np.isfinite(pos))[0, 0])
+        fail(f"non-finite value at atom {k}", "positions")
+    cell = atoms.cell.array
+    if not np.all(np.isfinite(cell)):
+        fail("non-finite value in the cell", "cell")
+    if atoms.pbc.any():
+        if atoms.pbc.all():
+            volume = abs(np.linalg.det(cell))
+            if volume < 1e-6:
+                fail(f"periodic cell has zero volume ({volume:.3g} Å³)", "cell")
+            if np.linalg.det(cell) < 0:
+                fail("periodic cell is left-handed (negative volume); reorder its vectors", "cell")
+        else:
+            for k in np.flatnonzero(atoms.pbc):
+                if np.linalg.norm(cell[k]) < 1e-6:
+                    fail(f"cell vector {k} is zero along a periodic direction", "cell")
+    _check_min_distance(atoms, fail)
+    if frame.energy is None:
+        if require_energy:
+            fail("missing total energy", "energy")
+    elif not np.isfinite(frame.energy):
+        fail(f"energy is {frame.energy}", "energy")
+    if frame.forces is not None:
+        f = np.asarray(frame.forces, dtype=float)
+        if f.shape != (n, 3):
+            fail(f"expected shape ({n}, 3), got {f.shape}", "forces")
+        if not np.all(np.isfinite(f)):
+            k = int(np.argwhere(~np.isfinite(f))[0, 0])
+            fail(f"{f[k][~np.isfinite(f[k])][0]} at atom {k}", "forces")
+        frame.forces = f
+    if frame.stress is not None:
+        s = np.asarray(frame.stress, dtype=float)
+        if s.shape != (6,):
+            fail(f"expected 6 Voigt components, got shape {s.shape}", "stress")
+        if not np.all(np.isfinite(s)):
+            fail("non-finite component", "stress")
+        frame.stress = s
+    if not np.isfinite(frame.weight) or frame.weight < 0:
+        fail(f"weight must be finite and >= 0, got {frame.weight}", "weight")
+    return frame
+
+
+def _check_min_distance(atoms: Atoms, fail) -> None:
+    from ..neighbors import neighbor_list
+
+    nl = neighbor_list(atoms, MIN_DISTANCE)
+    if len(nl.i):
+        k = int(np.argmin(nl.distances))
+        fail(f"atoms {nl.i[k]} and {nl.j[k]} are {nl.distances[k]:.3g} Å apart "
+             f"(less than {MIN_DISTANCE} Å)", "positions")

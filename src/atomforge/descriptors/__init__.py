@@ -1,0 +1,23 @@
+"""Descriptors of atomic environments, with sparse analytic gradients.
+
+``DESCRIPTORS`` maps a config name to its class; :func:`make_descriptor` builds one from a spec.
+"""
+
+from __future__ import annotations
+
+from ..errors import ConfigError
+from .base import Descriptor, DescriptorOutput
+
+DESCRIPTORS: dict[str, type] = {}
+
+
+def make_descriptor(spec: dict) -> Descriptor:
+    """Build a descriptor from ``{"name": ..., **hyperparameters}``."""
+    spec = dict(spec)
+    name = spec.pop("name", None)
+    if name not in DESCRIPTORS:
+        raise ConfigError(f"unknown descriptor {name!r}; known: {sorted(DESCRIPTORS)}")
+    return DESCRIPTORS[name].from_dict(spec)
+
+
+__all__ = ["DESCRIPTORS", "Descriptor", "DescriptorOutput", "make_descriptor"]

@@ -1,0 +1,74 @@
+"""The Descriptor protocol and its output container.
+
+A descriptor maps each atom's environment to a feature vector. Gradients are stored sparse by
+neighbor pair, never as a dense (n_atoms, n_atoms, ...) array: row ``p`` of ``grad`` holds
+∂B_i/∂r_j for ``(i, j) = pairs[p]``, one row per periodic image of ``j`` (so a small cell with
+a long cutoff has several rows for the same ``(i, j)``), plus one self row ``i == j`` per atom
+holding ∂B_i/∂r_i. ``vectors[p] = r_j + shift - r_i`` (zero for self rows) gives the virial.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+
+from ..data.frame import Frame
+
+
+@dataclass(frozen=True)
+class DescriptorOutput:
+    """Descriptor values and their sparse gradients for one structure.
+
+    Attributes
+    ----------
+    values : ndarray, shape (n_atoms, n_features)
+    numbers : ndarray, shape (n_atoms,), int64
+        Atomic numbers of the centers.
+    pairs : ndarray, shape (n_pairs, 2), int64, or None
+        ``(i, j)``: center and neighbor, self pairs ``i == j`` included; sorted by ``i``.
+    grad : ndarray, shape (n_pairs, n_features, 3), 1/Å (feature unit per Å), or None
+        ``+∂B_i/∂r_j`` (LAMMPS ``snad/atom`` stores the opposite sign).
+    vectors : ndarray, shape (n_pairs, 3), Å, or None
+        ``r_j + shift·cell − r_i`` of the image in each pair; zero for self pairs.
+    """
+
+    values: np.ndarray
+    numbers: np.ndarray
+    pairs: np.ndarray | None = None
+    grad: np.ndarray | None = None
+    vectors: np.ndarray | None = None
+
+    @property
+    def n_atoms(self) -> int:
+        return self.values.shape[0]
+
+    @property
+    def n_features(self) -> int:
+        return self.values.shape[1]
+
+    @property
+    def has_gradients(self) -> bool:
+        return self.grad is not None
+
+
+@runtime_checkable
+class Descriptor(Protocol):
+    """What every descriptor provides (see ``descriptors/__init__.py`` for the registry)."""
+
+    name: ClassVar[str]
+    cutoff: float
+    n_features: int
+    feature_names: tuple[str, ...]
+
+    def compute(self, frame: Frame, *, gradients: bool = False) -> DescriptorOutput: ...
+
+    def to_dict(self) -> dict: ...
+
+
+def as_frame(structure) -> Frame:
+    """Accept an ``ase.Atoms`` or a :class:`Frame` and return a Frame."""
+    if isinstance(structure, Frame):
+        return structure
+    return Frame(structure)

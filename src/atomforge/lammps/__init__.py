@@ -1,0 +1,1 @@
+"""LAMMPS: potential file writers and readers, and a small session driver for checks."""
