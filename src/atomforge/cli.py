@@ -13,6 +13,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="atomforge: interatomic potentials from first-principles data.")
 
 
+@app.callback()
+def _root() -> None:
+    """atomforge: interatomic potentials from first-principles data."""
+
+
 @app.command()
 def quickstart(out: Path = typer.Option(Path("quickstart-out"), help="Folder for the outputs.")):
     """Run the main job on a built-in example (Cu labelled with ASE's EMT)."""
@@ -27,18 +32,9 @@ def main() -> None:
     if debug:
         sys.argv.remove("--debug")
     try:
-        app(standalone_mode=False)
+        app()
     except AtomforgeError as err:
         if debug:
             raise
         typer.echo(f"error: {err}", err=True)
         raise SystemExit(2) from None
-    except typer.Abort:
-        raise SystemExit(130) from None
-    except Exception as err:  # click usage errors
-        import click
-
-        if isinstance(err, click.ClickException):
-            err.show()
-            raise SystemExit(err.exit_code) from None
-        raise
