@@ -1,13 +1,16 @@
-"""The ``atomforge`` command line: each verb parses options, builds a config and calls the library."""
+"""The ``atomforge`` command line: one module per verb; each parses options and calls the library.
+
+A verb module defines its function with ``@app.command()`` and is imported at the bottom of this
+file. Heavy dependencies are imported inside the verb, so ``--help`` stays fast.
+"""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import typer
 
-from .errors import AtomforgeError
+from ..errors import AtomforgeError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="atomforge: interatomic potentials from first-principles data.")
@@ -16,14 +19,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 @app.callback()
 def _root() -> None:
     """atomforge: interatomic potentials from first-principles data."""
-
-
-@app.command()
-def quickstart(out: Path = typer.Option(Path("quickstart-out"), help="Folder for the outputs.")):
-    """Run the main job on a built-in example (Cu labelled with ASE's EMT)."""
-    from .quickstart import run_quickstart
-
-    run_quickstart(out)
 
 
 def main() -> None:
@@ -38,3 +33,6 @@ def main() -> None:
             raise
         typer.echo(f"error: {err}", err=True)
         raise SystemExit(2) from None
+
+
+from . import quickstart  # noqa: E402,F401  (verbs register themselves on import)

@@ -1,0 +1,17 @@
+"""``atomforge quickstart``: the main job on a built-in example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import app
+
+
+@app.command()
+def quickstart(out: Path = typer.Option(Path("quickstart-out"), help="Folder for the outputs.")):
+    """Run the main job on a built-in example (Cu labelled with ASE's EMT)."""
+    from ..quickstart import run_quickstart
+
+    run_quickstart(out)
