@@ -12,6 +12,7 @@ from ..errors import DataError
 
 #: Two atoms closer than this (Å) are taken as a broken structure.
 MIN_DISTANCE = 0.1
+_SEARCH_CUTOFF = 1.0
 
 
 @dataclass
@@ -122,8 +123,10 @@ def validate_frame(frame: Frame, *, source: str | None = None, index: int | None
 def _check_min_distance(atoms: Atoms, fail) -> None:
     from ..neighbors import neighbor_list
 
-    nl = neighbor_list(atoms, MIN_DISTANCE)
-    if len(nl.i):
+    # vesin bins space by the cutoff: a 0.1 Å cutoff makes ~10^6 bins in a 10 Å cell, so search
+    # with a 1 Å cutoff (about 30x faster) and keep the short pairs.
+    nl = neighbor_list(atoms, max(MIN_DISTANCE, _SEARCH_CUTOFF))
+    if len(nl.i) and nl.distances.min() < MIN_DISTANCE:
         k = int(np.argmin(nl.distances))
         fail(f"atoms {nl.i[k]} and {nl.j[k]} are {nl.distances[k]:.3g} Å apart "
              f"(less than {MIN_DISTANCE} Å)", "positions")
