@@ -63,6 +63,9 @@ CASES = {
                                       weights=[1.0], rfac0=0.98, rmin0=0.3)),
     "NiAl-2elem": (nial54, dict(elements=["Ni", "Al"], twojmax=6, rcutfac=4.2, radii=[0.5, 0.42],
                                 weights=[1.0, 0.63])),
+    "NiAl-2J3-noswitch": (nial54, dict(elements=["Ni", "Al"], twojmax=3, rcutfac=4.2,
+                                       radii=[0.5, 0.42], weights=[1.0, 0.63], switchflag=0,
+                                       bzeroflag=1)),
     "Ta2-small-cell": (tiny2, dict(elements=["Ta"], twojmax=4, rcutfac=4.7, radii=[0.5],
                                    weights=[1.0], bzeroflag=1)),
 }
@@ -74,7 +77,8 @@ def lammps_reference(atoms, p, quadratic=False):
     radii = " ".join(repr(r) for r in p["radii"])
     weights = " ".join(repr(w) for w in p["weights"])
     args = (f"{p['rcutfac']!r} {p.get('rfac0', 0.99363)!r} {p['twojmax']} {radii} {weights} "
-            f"rmin0 {p.get('rmin0', 0.0)!r} bzeroflag {p.get('bzeroflag', 0)} switchflag 1"
+            f"rmin0 {p.get('rmin0', 0.0)!r} bzeroflag {p.get('bzeroflag', 0)} "
+            f"switchflag {p.get('switchflag', 1)}"
             f" quadraticflag {int(quadratic)}")
     with LammpsSession(atoms, elems) as s:
         s.commands(["pair_style zero " + repr(2 * p["rcutfac"] * max(p["radii"]) + 0.1),
