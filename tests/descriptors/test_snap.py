@@ -13,7 +13,7 @@ import pytest
 from ase import Atoms
 from ase.build import bulk
 
-from atomforge.descriptors import DESCRIPTORS, Bispectrum, make_descriptor
+from atomforge.descriptors import DESCRIPTORS, Bispectrum, Descriptor, make_descriptor
 from atomforge.errors import ConfigError, DataError
 from atomforge.lammps.session import LammpsSession
 from finite_differences import numeric_position_derivative
@@ -268,7 +268,7 @@ def test_isolated_atoms_and_self_images():
 def test_spec_round_trip_and_errors():
     d = make_descriptor({"name": "snap", "elements": ["Ni", "Al"], "twojmax": 8, "rcutfac": 4.0,
                          "radii": [0.5, 0.4], "weights": [1.0, 0.5], "quadratic": False})
-    assert DESCRIPTORS["snap"] is Bispectrum
+    assert DESCRIPTORS["snap"] is Bispectrum and isinstance(d, Descriptor)
     assert Bispectrum.from_dict(d.to_dict()).to_dict() == d.to_dict()
     assert d.n_features == len(d.feature_names) == 55
     assert d.feature_names[:3] == ("B[j1=0,j2=0,j=0]", "B[j1=1,j2=0,j=1]", "B[j1=1,j2=1,j=2]")
@@ -279,3 +279,20 @@ def test_spec_round_trip_and_errors():
         Bispectrum(elements=["Cu"], twojmax=2, rcutfac=4.0, radii=[0.5, 0.5]).compute(bulk("Cu"))
     with pytest.raises(DataError, match="not in the descriptor"):
         Bispectrum(elements=["Cu"], twojmax=2, rcutfac=4.0).compute(bulk("Ni"))
+
+
+def test_shared_chain_rule_gives_forces_of_a_linear_model():
+    from atomforge.chain_rule import forces_and_stress
+
+    atoms, d = two_element_small()
+    beta = np.random.default_rng(3).normal(size=d.n_features)
+    out = d.compute(atoms, gradients=True)
+    forces, _ = forces_and_stress(np.tile(beta, (len(atoms), 1)), out, atoms.get_volume())
+
+    def energy(pos):
+        a = atoms.copy()
+        a.positions = pos
+        return d.compute(a).values.sum(axis=0) @ beta
+
+    num = -numeric_position_derivative(energy, atoms.positions, h=1e-5)
+    np.testing.assert_allclose(forces, num, atol=1e-6 * np.abs(num).max())
