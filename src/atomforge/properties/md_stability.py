@@ -60,7 +60,7 @@ def md_stability(unit: Atoms, calc, *, supercell=(3, 3, 3), temperature: float =
         dmin[0] = min(dmin[0], float(np.min(atoms.get_all_distances(mic=True)[np.triu_indices(n, 1)])))
         temps.append(atoms.get_temperature())
 
-    nvt = Langevin(atoms, timestep * fs, temperature_K=temperature, friction=0.02, logfile=None,
+    nvt = Langevin(atoms, timestep * fs, temperature_K=temperature, friction=0.02, logfile=None, fixcm=False,
                    rng=np.random.default_rng(seed + 1))
     nvt.attach(watch, interval=every)
     nvt.run(int(round(time_nvt * 1000 / timestep)))

@@ -20,6 +20,7 @@ class PhononResult:
     Attributes
     ----------
     distances : ndarray, shape (n_q,), 1/Å (path coordinate)
+    qpoints : ndarray, shape (n_q, 3), 1/Å (cartesian, without 2π)
     frequencies : ndarray, shape (n_q, n_bands), THz
     labels : list of (float, str), special points along the path
     dos_frequencies : ndarray, shape (n_e,), THz
@@ -28,6 +29,7 @@ class PhononResult:
     """
 
     distances: np.ndarray
+    qpoints: np.ndarray
     frequencies: np.ndarray
     labels: list
     dos_frequencies: np.ndarray
@@ -64,10 +66,16 @@ def phonons(atoms: Atoms, calc, supercell=(4, 4, 4), *, n_q: int = 200, mesh=(16
     path = prim.cell.bandpath(npoints=n_q)
     x, xs, names = path.get_linear_kpoint_axis()
     ph.run_qpoints(path.kpts)
-    freqs = ph.get_qpoints_dict()["frequencies"]
-    ph.run_mesh(list(mesh))
+    freqs = ph.qpoints.frequencies
+    ph.run_mesh(list(mesh), is_gamma_center=True)
     ph.run_total_dos()
-    dos = ph.get_total_dos_dict()
-    labels = [(float(p), "Γ" if n == "G" else n) for p, n in zip(xs, names)]
-    return PhononResult(np.asarray(x), np.asarray(freqs), labels, np.asarray(dos["frequency_points"]),
+    dos = {"frequency_points": ph.total_dos.frequency_points, "total_dos": ph.total_dos.dos}
+    labels = []
+    for p, n in zip(xs, names):
+        n = "Γ" if n == "G" else n
+        if labels and abs(labels[-1][0] - p) < 1e-9:  # a break in the path: "K|U"
+            labels[-1] = (labels[-1][0], f"{labels[-1][1]}|{n}")
+        else:
+            labels.append((float(p), n))
+    return PhononResult(np.asarray(x), path.cartesian_kpts(), np.asarray(freqs), labels, np.asarray(dos["frequency_points"]),
                         np.asarray(dos["total_dos"]), tuple(supercell))
