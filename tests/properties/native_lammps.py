@@ -160,3 +160,38 @@ def gamma_line(pair, lattice: str, a: float, system: str, fractions, periods: in
     n_atoms = n.natoms()
     n.close()
     return np.array(out), n_atoms
+
+
+def interstitial_energy(pair, lattice: str, a: float, reps: int, position) -> float:
+    """Relaxed self-interstitial formation energy (eV) at cartesian ``position`` (``create_atoms single``)."""
+    n = Native(pair)
+    n.setup(lattice, a, (reps * a,) * 3)
+    n_atoms = n.natoms()
+    e_bulk = n.pe()
+    x, y, z = (float(v) for v in position)
+    n.cmd(f"create_atoms 1 single {x!r} {y!r} {z!r} units box")
+    n.minimize(0.0, 1e-6)
+    e = n.pe()
+    n.close()
+    return e - (n_atoms + 1) / n_atoms * e_bulk
+
+
+def hcp_lattice(pair, a0: float) -> tuple[float, float, float]:
+    """Zero-stress hcp a, c (Å) and energy per atom (eV) by ``fix box/relax aniso`` (orthogonal 4-atom cell)."""
+    n = Native(pair)
+    a, c = float(a0), float(a0 * np.sqrt(8 / 3))
+    for _ in range(3):
+        n.cmd("clear", "units metal", "atom_style atomic", "boundary p p p",
+              f"lattice custom 1.0 a1 {a!r} 0 0 a2 0 {float(a * np.sqrt(3))!r} 0 a3 0 0 {c!r} "
+              "basis 0 0 0 basis 0.5 0.5 0 basis 0.5 0.8333333333333334 0.5 basis 0 0.3333333333333333 0.5",
+              f"region box prism 0 {a!r} 0 {float(a * np.sqrt(3))!r} 0 {c!r} 0 0 0 units box",
+              "create_box 1 box", "create_atoms 1 box")
+        n.cmd(*pair.commands())
+        n.cmd("mass 1 1.0", "thermo_style custom step pe lx ly lz", "thermo_modify norm no",
+              "fix br all box/relax aniso 0.0 couple xy vmax 0.001", "min_modify line quadratic")
+        n.minimize(0.0, 1e-12)
+        n.cmd("unfix br")
+        a, c = float(n.lmp.get_thermo("lx")), float(n.lmp.get_thermo("lz"))
+    e = n.pe() / n.natoms()
+    n.close()
+    return a, c, e

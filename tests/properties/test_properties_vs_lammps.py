@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from atomforge.lammps.pair import builtin_pair
-from atomforge.properties.defects import vacancy_formation, vacancy_migration
+from atomforge.properties.defects import interstitial_formation, vacancy_formation, vacancy_migration
 from atomforge.properties.elastic import elastic_constants
 from atomforge.properties.lattice import lattice_constants
 from atomforge.properties.stacking_faults import gamma_line
@@ -129,3 +129,19 @@ def test_cu_vacancy_migration_neb_matches_published(cu):
     res = vacancy_migration(lat.atoms, calc, (3, 3, 3), n_images=5, fmax=0.01)
     assert res.barrier == pytest.approx(0.69, abs=0.01)
     assert res.path_energies[0] == 0.0 and abs(res.path_energies[-1]) < 1e-6  # symmetric hop
+
+
+def test_cu_octahedral_interstitial_matches_create_atoms(cu):
+    pair, calc, lat = cu
+    site = np.array([1.5, 1.0, 1.0]) * lat.a
+    ours = interstitial_formation(lat.atoms, calc, site, (3, 3, 3), fmax=1e-3).energy
+    ref = native.interstitial_energy(pair, "fcc", lat.a, 3, site)
+    assert abs(ours - ref) < min(0.005, 0.01 * abs(ref))
+
+
+def test_cu_hcp_lattice_matches_box_relax_aniso(cu):
+    pair, calc, _ = cu
+    ours = lattice_constants("Cu", "hcp", calc)
+    a, c, e = native.hcp_lattice(pair, 2.55)
+    assert abs(ours.a - a) < 1e-4 and abs(ours.c - c) < 1e-4
+    assert abs(ours.energy_per_atom - e) < 1e-6

@@ -119,12 +119,12 @@ def relax_cell(atoms: Atoms, calc, *, fmax: float = 1e-5, steps: int = 2000) -> 
 
 
 def relax_positions(atoms: Atoms, calc, *, fmax: float = 1e-4, steps: int = 5000) -> float:
-    """Relax ions at fixed cell in place (BFGS); returns the energy (eV)."""
-    from ase.optimize import BFGS
+    """Relax ions at fixed cell in place (BFGS; L-BFGS above 64 atoms); returns the energy (eV)."""
+    from ase.optimize import BFGS, LBFGS
 
     atoms.calc = calc
     if len(atoms) > 1 or not atoms.pbc.all():
-        opt = BFGS(atoms, logfile=None)
+        opt = (BFGS if len(atoms) <= 64 else LBFGS)(atoms, logfile=None)
         if not opt.run(fmax=fmax, steps=steps):
             raise ConvergenceError(f"ionic relaxation of {atoms.get_chemical_formula()} did not reach fmax {fmax}")
     return float(atoms.get_potential_energy())
