@@ -37,6 +37,7 @@ def test_phonon_frequencies_match_ase_phonons(tmp_path):
     assert np.abs(ours.frequencies[0]).max() < 1e-3  # acoustic sum rule at Γ
 
 
+@pytest.mark.slow
 def test_cli_validate_emt_writes_json_report_plots(tmp_path):
     res = CliRunner().invoke(app, ["validate", "emt", "-e", "Cu", "-s", "fcc", "--quick", "--out", str(tmp_path),
                                    "--properties", "lattice,eos,elastic,stacking_faults,phonons,vacancy"])
@@ -51,6 +52,18 @@ def test_cli_validate_emt_writes_json_report_plots(tmp_path):
     assert doc["properties"]["vacancy"]["Evf"]["supercell"] == [2, 2, 2]
     assert doc["reference"]["a"] == 3.615
     assert "| a |" in (tmp_path / "report.md").read_text()
+    # a second run compared with the first: Δ gauge of identical EOS is zero, also through --reference
+    ref = {"V0": s["V0"]["value"], "B": s["B"]["value"], "Bp": s["Bp"]["value"], "a": 3.615}
+    (tmp_path / "ref.json").write_text(json.dumps(ref))
+    (tmp_path / "cfg.yaml").write_text("eos_points: 9\n")
+    res = CliRunner().invoke(app, ["validate", "emt", "-e", "Cu", "--out", str(tmp_path / "b"), "--properties",
+                                   "lattice,eos", "--compare", str(tmp_path / "result.json"), "--reference",
+                                   str(tmp_path / "ref.json"), "--config", str(tmp_path / "cfg.yaml")])
+    assert res.exit_code == 0, res.output
+    doc2 = json.loads((tmp_path / "b" / "result.json").read_text())
+    assert len(doc2["properties"]["eos"]["volumes"]["value"]) == 9
+    assert doc2["comparisons"]["EMT"]["delta"]["value"] == pytest.approx(0.0, abs=1e-3)
+    assert doc2["comparisons"]["reference"]["delta"]["value"] == pytest.approx(0.0, abs=1e-3)
 
 
 def test_cli_rejects_unknown_property(tmp_path):
@@ -70,3 +83,23 @@ def test_lammps_pair_spec_reads_json_and_yaml(tmp_path):
     (tmp_path / "bad.json").write_text(json.dumps({"pair_style": "eam", "pair_coef": [], "species": ["Cu"]}))
     with pytest.raises(ConfigError, match="bad.json.*pair_coef"):
         LammpsPair.read(tmp_path / "bad.json")
+
+
+def test_validate_config_unknown_key_suggests_nearest():
+    from atomforge.properties import ValidateConfig
+
+    with pytest.raises(ConfigError, match="did you mean 'md_time'"):
+        ValidateConfig.from_dict({"element": "Cu", "structure": "fcc", "md_tme": 1.0})
+
+
+def test_md_stability_flags_contacts_below_threshold():
+    from atomforge.properties.md_stability import md_stability
+
+    lat = lattice_constants("Cu", "fcc", EMT())
+    kw = dict(supercell=(2, 2, 2), temperature=300.0, time_nvt=0.02, time_nve=0.02, every=5)
+    d_nn = lat.a / np.sqrt(2)
+    low = md_stability(lat.atoms, EMT(), threshold=0.5 * d_nn, **kw)
+    high = md_stability(lat.atoms, EMT(), threshold=1.2 * d_nn, **kw)
+    assert not low.too_close and high.too_close
+    assert 0.7 * d_nn < low.min_distance < d_nn  # thermal motion brings neighbours a little closer
+    assert abs(low.drift) < 1.0  # meV/atom/ps at 1 fs

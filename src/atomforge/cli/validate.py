@@ -57,6 +57,7 @@ def validate(
     pair_style: str = typer.Option(None, help="LAMMPS pair_style (with POTENTIAL 'lammps')."),
     pair_coeff: list[str] = typer.Option([], help="LAMMPS pair_coeff, repeatable (with POTENTIAL 'lammps')."),
     quick: bool = typer.Option(False, help="Smaller supercells and shorter runs (a smoke test, not converged)."),
+    config: Path = typer.Option(None, help="YAML/JSON file of ValidateConfig fields (supercells, strains, MD time...)."),
 ):
     """Compute materials properties of POTENTIAL and compare them with a reference."""
     from ..errors import ConfigError
@@ -77,6 +78,13 @@ def validate(
     if quick:
         options.update(vacancy_supercells=[2], neb_supercell=2, surface_layers=[4], gamma_points=5,
                        phonon_supercell=2, cost_atoms=250, md_time=0.05, md_supercell=2, eos_points=7)
+    if config is not None:
+        import yaml
+
+        extra = yaml.safe_load(config.read_text()) or {}
+        if not isinstance(extra, dict):
+            raise ConfigError(f"{config}: expected a mapping of ValidateConfig fields")
+        options.update(extra)
     others = [json.loads(Path(p).read_text()) for p in compare]
     doc = run(calc, element, structure, out=out, name=name, reference=ref, others=others, **options)
     typer.echo(f"wrote {out}/result.json, {out}/report.md and plots ({len(doc['summary'])} summary values)")

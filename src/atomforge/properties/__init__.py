@@ -7,7 +7,7 @@ Every function takes an ASE calculator, so the same code validates atomforge pot
 
 from .suite import PROPERTIES, ValidateConfig, run_suite
 
-__all__ = ["PROPERTIES", "ValidateConfig", "run_suite", "validate"]
+__all__ = ["PROPERTIES", "ValidateConfig", "eos_comparisons", "run_suite", "validate"]
 
 
 def validate(calc, element: str, structure: str, *, out=None, name: str = "potential", reference=None,
@@ -36,8 +36,9 @@ def validate(calc, element: str, structure: str, *, out=None, name: str = "poten
 
     if reference == "builtin":
         reference = builtin_reference(element)
-    cfg = ValidateConfig(element, structure, **options)
+    cfg = ValidateConfig.from_dict({"element": element, "structure": structure, **options})
     doc = run_suite(calc, cfg, name=name, reference=reference, progress=progress)
+    doc["comparisons"] = eos_comparisons(doc, list(others))
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -48,3 +49,29 @@ def validate(calc, element: str, structure: str, *, out=None, name: str = "poten
             tmp.write_text(text)
             os.replace(tmp, out / fname)
     return doc
+
+
+def eos_comparisons(doc: dict, others: list[dict]) -> dict:
+    """Δ gauge (meV/atom) of the document's EOS against each other document's and the reference's.
+
+    The reference takes part when it gives ``V0`` (Å³/atom), ``B`` (GPa) and ``Bp``.
+    """
+    from ..units import EV_A3_TO_GPA
+    from .eos import BirchMurnaghan, delta_gauge
+
+    def bm(d):
+        e = d["properties"]["eos"]
+        return BirchMurnaghan(e["V0"]["value"], e["E0"]["value"], e["B"]["value"] / EV_A3_TO_GPA, e["Bp"]["value"])
+
+    out = {}
+    if "eos" not in doc["properties"]:
+        return out
+    mine = bm(doc)
+    for other in others:
+        if "eos" in other.get("properties", {}):
+            out[other["potential"]] = {"delta": {"value": delta_gauge(mine, bm(other)), "unit": "meV/atom"}}
+    ref = doc.get("reference", {})
+    if all(k in ref for k in ("V0", "B", "Bp")):
+        theirs = BirchMurnaghan(ref["V0"], 0.0, ref["B"] / EV_A3_TO_GPA, ref["Bp"])
+        out["reference"] = {"delta": {"value": delta_gauge(mine, theirs), "unit": "meV/atom"}}
+    return out

@@ -40,10 +40,10 @@ def supercell_for(unit: Atoms, n_target: int = 2000) -> tuple:
 
 
 def _md_cell(unit: Atoms, supercell, temperature: float) -> Atoms:
-    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+    from ._md import thermalize
 
     atoms = unit.repeat(supercell)
-    MaxwellBoltzmannDistribution(atoms, temperature_K=temperature, rng=np.random.default_rng(0))
+    thermalize(atoms, temperature, rng=np.random.default_rng(0))
     return atoms
 
 

@@ -46,13 +46,13 @@ def md_stability(unit: Atoms, calc, *, supercell=(3, 3, 3), temperature: float =
                  threshold: float = 1.5, every: int = 10, seed: int = 0) -> MDStabilityResult:
     """NVT for ``time_nvt`` ps at ``temperature`` K, then NVE for ``time_nve`` ps (timestep in fs)."""
     from ase.md.langevin import Langevin
-    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+    from ._md import thermalize
     from ase.md.verlet import VelocityVerlet
     from ase.units import fs
 
     atoms = unit.repeat(supercell)
     atoms.calc = calc
-    MaxwellBoltzmannDistribution(atoms, temperature_K=temperature, rng=np.random.default_rng(seed))
+    thermalize(atoms, temperature, rng=np.random.default_rng(seed))
     n = len(atoms)
     dmin, temps = [np.inf], []
 

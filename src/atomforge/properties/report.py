@@ -23,6 +23,10 @@ def markdown_report(doc: dict, plots: dict[str, str] | None = None) -> str:
         if r is not None and isinstance(item["value"], (int, float)) and r != 0:
             diff = f"{100 * (item['value'] - r) / abs(r):+.1f} %"
         lines.append(f"| {key} | {_fmt(item['value'])} | {item['unit']} | {_fmt(r) if r is not None else ''} | {diff} |")
+    if doc.get("comparisons"):
+        lines += ["", "Δ gauge of the EOS (RMS energy difference over V0 ± 6 %, minima aligned):", "",
+                  "| against | Δ (meV/atom) |", "|---|---|"]
+        lines += [f"| {k} | {v['delta']['value']:.3f} |" for k, v in doc["comparisons"].items()]
     props = doc["properties"]
     lines += ["", "## Details", ""]
     if "vacancy" in props:

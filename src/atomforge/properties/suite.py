@@ -67,6 +67,20 @@ class ValidateConfig:
     md_supercell: int = 3
     lammps_pair: list[str] | None = None
 
+    @classmethod
+    def from_dict(cls, spec: dict, *, source: str = "ValidateConfig") -> "ValidateConfig":
+        """Build from a mapping; an unknown key is a ConfigError naming the nearest field."""
+        import difflib
+        from dataclasses import fields
+
+        names = [f.name for f in fields(cls)]
+        for key in spec:
+            if key not in names:
+                near = difflib.get_close_matches(key, names, n=1)
+                hint = f"; did you mean {near[0]!r}?" if near else f"; known: {names}"
+                raise ConfigError(f"{source}: unknown key {key!r}{hint}")
+        return cls(**spec)
+
     def __post_init__(self):
         unknown = set(self.properties) - set(PROPERTIES)
         if unknown:
