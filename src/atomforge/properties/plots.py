@@ -105,13 +105,14 @@ def write_plots(doc: dict, out, others: list[dict] = ()) -> dict[str, str]:
 
     out = Path(out)
     made = {}
-    if "eos" in doc["properties"]:
+    props = {k: v for k, v in doc["properties"].items() if "error" not in v}
+    if "eos" in props:
         plot_eos(doc, out / "eos.png")
         made["EOS"] = "eos.png"
-    if "stacking_faults" in doc["properties"]:
+    if "stacking_faults" in props:
         plot_gamma_lines(doc, out / "gamma_lines.png")
         made["γ-lines"] = "gamma_lines.png"
-    if "phonons" in doc["properties"]:
+    if "phonons" in props:
         plot_phonons(doc, out / "phonons.png")
         made["phonons"] = "phonons.png"
     if doc.get("reference"):

@@ -50,6 +50,9 @@ def markdown_report(doc: dict, plots: dict[str, str] | None = None) -> str:
         flag = "atoms came closer than the threshold" if m["too_close"] else "no close contacts"
         lines += [f"MD at {m['temperature']['value']} K on {m['n_atoms']} atoms: {flag} "
                   f"(closest {m['min_distance']['value']:.3f} Å); NVE drift {m['nve_drift']['value']:.3g} meV/atom/ps.", ""]
+    failed = {k: v["error"] for k, v in props.items() if "error" in v}
+    if failed:
+        lines += ["Not computed:", ""] + [f"- {k}: {msg}" for k, msg in failed.items()] + [""]
     lines += ["## Timings", "", "| property | s |", "|---|---|"]
     lines += [f"| {k} | {v['value']:.2f} |" for k, v in doc["timings"].items()]
     if plots:

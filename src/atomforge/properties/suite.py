@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from ase import Atoms
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ConvergenceError
 
 #: Property families in the order they run.
 PROPERTIES = ("lattice", "eos", "elastic", "vacancy", "migration", "interstitial", "surfaces",
@@ -264,7 +264,12 @@ def run_suite(calc, cfg: ValidateConfig, *, name: str = "potential", reference: 
         for p in names:
             bar.update(task, description=f"{name}: {cfg.element} {cfg.structure}: {p}")
             t0 = time.perf_counter()
-            sec, summ = _family(p, cfg, calc, state)
+            try:
+                sec, summ = _family(p, cfg, calc, state)
+            except ConvergenceError as err:  # keep the other properties; the report shows the failure
+                if p == "lattice":
+                    raise
+                sec, summ = {"error": str(err)}, {}
             doc["timings"][p] = q(time.perf_counter() - t0, "s")
             doc["properties"][p] = _jsonable(sec)
             doc["summary"].update(_jsonable(summ))
