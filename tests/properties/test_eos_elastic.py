@@ -62,3 +62,15 @@ def test_emt_bulk_modulus_from_eos_equals_elastic_constants():
     e_minus = build_crystal("Cu", "fcc", lat.a * 0.999)
     e_minus.calc = calc
     assert e_minus.get_potential_energy() / 4 > lat.energy_per_atom
+
+
+def test_birch_murnaghan_fit_matches_ase_eos_on_emt_data():
+    from ase.eos import EquationOfState
+
+    lat = lattice_constants("Cu", "fcc", EMT())
+    v, e = energy_volume(lat.atoms, EMT(), strain=0.06, n_points=11)
+    ours = fit_birch_murnaghan(v, e)
+    ref = EquationOfState(v, e, eos="birchmurnaghan")
+    ref.fit()
+    e0, b, bp, v0 = ref.eos_parameters
+    assert (ours.v0, ours.e0, ours.b, ours.bp) == pytest.approx((v0, e0, b, bp), rel=1e-6)

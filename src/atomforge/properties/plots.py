@@ -46,11 +46,13 @@ def plot_gamma_lines(doc: dict, path) -> None:
     fig, ax = plt.subplots(figsize=(5, 4))
     for system, sec in doc["properties"]["stacking_faults"].items():
         u = np.array(sec["displacement"]["value"])
-        ax.plot(u, sec["energy"]["value"], "o-", label=system.replace("_", ")["))
+        plane, direction = system.split("_")
+        direction = {"112": "11-2"}.get(direction, direction) if plane == "111" else direction
+        ax.plot(u, sec["energy"]["value"], "o-", label=f"({plane})[{direction}]")
     ax.set_xlabel("displacement (Å)")
     ax.set_ylabel("γ (mJ/m²)")
     ax.set_title(f"{doc['potential']}: generalized stacking-fault energy")
-    ax.legend(title="(plane)[direction]")
+    ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -30,7 +30,8 @@ class ValidateConfig:
 
     Attributes
     ----------
-    element, structure : str
+    element : str
+    structure : str (one of fcc, bcc, hcp, diamond, sc, or a structure file ASE reads)
     properties : list of str (subset of :data:`PROPERTIES`; default all that apply)
     eos_strain : float (± volume fraction), eos_points : int
     elastic_strain : float
@@ -117,7 +118,7 @@ def _family(name: str, cfg: ValidateConfig, calc, state: dict) -> tuple[dict, di
     lat = state.get("lattice")
     unit_cell = lat.atoms if lat is not None else None
     if name == "lattice":
-        lat = lattice.lattice_constants(el, st, calc)
+        lat = polymorphs.relaxed(el, st, calc)
         state["lattice"] = lat
         e_atom = isolated_atom_energy(el, calc)
         sec = {"a": q(lat.a, "Å"), "energy_per_atom": q(lat.energy_per_atom, "eV/atom"),
