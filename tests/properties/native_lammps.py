@@ -195,3 +195,25 @@ def hcp_lattice(pair, a0: float) -> tuple[float, float, float]:
     e = n.pe() / n.natoms()
     n.close()
     return a, c, e
+
+
+def fcc_vacancy_saddle(pair, a: float, reps: int) -> float:
+    """Nearest-neighbour vacancy hop barrier (eV) in fcc from the symmetric saddle.
+
+    The hopping atom sits at the midpoint of its jump, where its force vanishes by symmetry; it is
+    held there (``fix setforce 0 0 0``) while every other atom relaxes (``minimize``).
+    """
+    n = Native(pair)
+    energies = []
+    for saddle in (False, True):
+        n.setup("fcc", a, (reps * a,) * 3)
+        h = float(a / 2)
+        n.cmd("group gone id 1", "delete_atoms group gone compress no",
+              f"region hop sphere {h!r} {h!r} 0.0 0.1 units box", "group hop region hop")
+        if saddle:
+            assert n.lmp.get_natoms() == 4 * reps**3 - 1
+            n.cmd(f"displace_atoms hop move {-h / 2!r} {-h / 2!r} 0.0 units box", "fix hold hop setforce 0.0 0.0 0.0")
+        n.minimize(0.0, 1e-6)
+        energies.append(n.pe())
+    n.close()
+    return energies[1] - energies[0]
