@@ -92,7 +92,7 @@ class MigrationResult:
 
 
 def vacancy_migration(unit: Atoms, calc, supercell=(3, 3, 3), *, n_images: int = 5,
-                      fmax: float = 0.01, steps: int = 1000) -> MigrationResult:
+                      fmax: float = 0.01, steps: int = 500) -> MigrationResult:
     """Nearest-neighbour vacancy hop barrier (eV) by climbing-image NEB.
 
     The vacancy sits at atom 0's site; its nearest neighbour jumps into it. Endpoints are relaxed
