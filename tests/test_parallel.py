@@ -58,13 +58,16 @@ def test_toy_descriptor_gradients_match_finite_differences():
 
 
 @pytest.mark.parametrize("name", DESCRIPTORS)
-def test_process_pool_equals_serial(name):
+def test_process_pool_equals_serial(name, tmp_path):
     data = small_dataset()
     desc = DESCRIPTORS[name]()
     serial = compute_descriptors(desc, data, gradients=True, progress=False)
     pooled = compute_descriptors(desc, data, gradients=True, executor="process", n_workers=2,
                                  progress=False)
     assert_identical(serial, pooled)
+    cached = compute_descriptors(desc, data, gradients=True, executor="process", n_workers=2,
+                                 progress=False, cache=tmp_path / "d.h5")
+    assert_identical(serial, cached)
 
 
 @pytest.mark.slow
