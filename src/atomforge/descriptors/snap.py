@@ -8,6 +8,7 @@ LAMMPS order, so a coefficient vector of a LAMMPS ``.snapcoeff`` file applies un
 
 from __future__ import annotations
 
+import difflib
 from typing import ClassVar
 
 import numpy as np
@@ -114,7 +115,10 @@ class Bispectrum:
     def from_dict(cls, spec: dict) -> "Bispectrum":
         unknown = sorted(set(spec) - set(_KEYS))
         if unknown:
-            raise ConfigError(f"Bispectrum: unknown hyperparameter(s) {unknown}; known: {list(_KEYS)}")
+            hints = [f"{key!r}: did you mean {close[0]!r}?" for key in unknown
+                     if (close := difflib.get_close_matches(key, _KEYS, n=1))]
+            raise ConfigError(f"Bispectrum: unknown hyperparameter(s) {unknown}; "
+                              + " ".join(hints + [f"known: {list(_KEYS)}"]))
         return cls(**spec)
 
     def __repr__(self) -> str:
