@@ -59,8 +59,9 @@ class Bispectrum:
     neighbour image. LAMMPS ``snad/atom`` and ``compute snap ... dgradflag 1`` hold −∂B/∂r.
 
     The kernels run in parallel over atoms on numba's threads (``numba.set_num_threads``). With
-    gradients, each atom's ∂B = C·∂U is one small GEMM; while it runs, scipy's OpenBLAS is held to
-    one thread (and restored afterwards) so that BLAS threads do not compete with numba's.
+    gradients, each atom's ∂B = C·∂U is one small GEMM per U block; while they run, scipy's
+    OpenBLAS is held to one thread (and restored afterwards) so that BLAS threads do not compete
+    with numba's.
     """
 
     name: ClassVar[str] = "snap"
