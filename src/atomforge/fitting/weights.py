@@ -1,0 +1,53 @@
+"""Row weights of a fit: one weight per kind of row (energy, force, stress), per group and per frame.
+
+The weight of a row is ``kind_weight × group_weight × frame.weight``; the fit minimises
+Σ_rows (weight · residual)². Energy rows are energies per atom (eV/atom), force rows
+components (eV/Å), stress rows Voigt components in GPa, so the kind weights are in atom/eV,
+Å/eV and 1/GPa: with energy weight 100 and force weight 1, an error of 1 meV/atom counts as much as
+one of 0.1 eV/Å in one force component.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import ConfigError
+
+#: Row kinds of a design matrix.
+ENERGY, FORCE, STRESS = 0, 1, 2
+KIND_NAMES = ("energy", "force", "stress")
+
+
+@dataclass
+class FitWeights:
+    """Weights of energy, force and stress rows, and per-group multipliers.
+
+    Attributes
+    ----------
+    energy : float, atom/eV
+    force : float, Å/eV
+    stress : float, 1/GPa (0 leaves stresses out)
+    groups : dict of str to float
+        Multiplier of every row of a frame of that group (default 1; 0 leaves the group out).
+    """
+
+    energy: float = 1.0
+    force: float = 1.0
+    stress: float = 0.0
+    groups: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for name in ("energy", "force", "stress"):
+            v = getattr(self, name)
+            if not np.isfinite(v) or v < 0:
+                raise ConfigError(f"weights: {name} must be finite and >= 0, got {v}")
+        for g, v in self.groups.items():
+            if not np.isfinite(v) or v < 0:
+                raise ConfigError(f"weights: group {g!r} must be finite and >= 0, got {v}")
+
+    def row_weights(self, kinds: np.ndarray, group: str, frame_weight: float = 1.0) -> np.ndarray:
+        """Weights (n_rows,) of the rows of one frame, given their ``kinds`` (n_rows,) int."""
+        per_kind = np.array([self.energy, self.force, self.stress])
+        return per_kind[kinds] * self.groups.get(group, 1.0) * frame_weight
