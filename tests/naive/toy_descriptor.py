@@ -21,7 +21,7 @@ class ToyRadial:
         self.feature_names = tuple(f"G[eta={e}]" for e in self.etas)
 
     def to_dict(self):
-        return {"name": self.name, "cutoff": self.cutoff, "etas": list(self.etas), "weights": self.weights}
+        return {"cutoff": self.cutoff, "etas": list(self.etas), "weights": self.weights}
 
     @classmethod
     def from_dict(cls, spec):

@@ -72,7 +72,7 @@ class SNAPPotential(Potential):
 
     def to_dict(self) -> tuple[dict, dict[str, np.ndarray]]:
         model_spec, model_arrays = self.model.to_dict()
-        spec = {"descriptor": self.descriptor.to_dict(), "model": model_spec,
+        spec = {"descriptor": {"name": self.descriptor.name, **self.descriptor.to_dict()}, "model": model_spec,
                 "zbl": self.zbl.to_dict() if self.zbl is not None else None, "metadata": self.metadata}
         return spec, {f"model.{k}": v for k, v in model_arrays.items()}
 
