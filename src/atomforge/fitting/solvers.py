@@ -35,6 +35,29 @@ class LeastSquaresResult:
     info: dict
 
 
+def triangular_factor(blocks: Iterable[tuple[np.ndarray, np.ndarray]], n_columns: int):
+    """R of the QR factorisation of the stacked rows ``[A | y]``, block by block (tall-skinny QR).
+
+    Returns
+    -------
+    r : ndarray, shape (min(n_rows, n_columns + 1), n_columns + 1)
+        ``Rᵀ R = [A | y]ᵀ [A | y]``; passing ``(r[:, :-1], r[:, -1])`` as the only block to
+        :func:`solve_least_squares` gives the same solution as the original rows.
+    n_rows : int
+    """
+    r = np.zeros((0, n_columns + 1))
+    n_rows = 0
+    for a, y in blocks:
+        if a.shape[1] != n_columns or len(y) != len(a):
+            raise ValueError(f"block of shape {a.shape} with {len(y)} targets; expected {n_columns} columns")
+        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(y))):
+            raise ConvergenceError("non-finite value in the design matrix or the targets")
+        n_rows += len(a)
+        stacked = np.vstack([r, np.column_stack([a, y])])
+        r = linalg.qr(stacked, mode="r", overwrite_a=True, check_finite=False)[0][: n_columns + 1]
+    return r, n_rows
+
+
 def solve_least_squares(blocks: Iterable[tuple[np.ndarray, np.ndarray]], *, n_columns: int,
                         ridge: float = 0.0, rcond: float = 1e-12,
                         unregularized: np.ndarray | None = None) -> LeastSquaresResult:
@@ -52,18 +75,7 @@ def solve_least_squares(blocks: Iterable[tuple[np.ndarray, np.ndarray]], *, n_co
     unregularized : ndarray of int, optional
         Columns the ridge term leaves alone (the per-element constants).
     """
-    r = np.zeros((0, n_columns + 1))
-    n_rows = 0
-    for a, y in blocks:
-        if a.shape[1] != n_columns or len(y) != len(a):
-            raise ValueError(f"block of shape {a.shape} with {len(y)} targets; expected {n_columns} columns")
-        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(y))):
-            raise ConvergenceError("non-finite value in the design matrix or the targets")
-        n_rows += len(a)
-        stacked = np.vstack([r, np.column_stack([a, y])])
-        r = linalg.qr(stacked, mode="r", overwrite_a=True, check_finite=False)[0][: n_columns + 1]
-    if n_rows == 0:
-        raise ConvergenceError("no rows to fit (every weight is zero or no labels were given)")
+    r, n_rows = triangular_factor(blocks, n_columns)
     rc, qty = r[:, :n_columns], r[:, n_columns]
     norms = np.sqrt(np.einsum("ij,ij->j", rc, rc))  # column norms of A
     scale = np.where(norms > 0, norms, 1.0)

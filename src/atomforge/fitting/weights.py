@@ -29,14 +29,16 @@ class FitWeights:
     energy : float, atom/eV
     force : float, Å/eV
     stress : float, 1/GPa (0 leaves stresses out)
-    groups : dict of str to float
-        Multiplier of every row of a frame of that group (default 1; 0 leaves the group out).
+    groups : dict of str to float or dict
+        Multiplier of the rows of a frame of that group (default 1; 0 leaves the group out):
+        one number for all its rows, or ``{"energy": ..., "force": ..., "stress": ...}`` per kind
+        (missing kinds 1).
     """
 
     energy: float = 1.0
     force: float = 1.0
     stress: float = 0.0
-    groups: dict[str, float] = field(default_factory=dict)
+    groups: dict[str, float | dict[str, float]] = field(default_factory=dict)
 
     def __post_init__(self):
         for name in ("energy", "force", "stress"):
@@ -44,10 +46,21 @@ class FitWeights:
             if not np.isfinite(v) or v < 0:
                 raise ConfigError(f"weights: {name} must be finite and >= 0, got {v}")
         for g, v in self.groups.items():
-            if not np.isfinite(v) or v < 0:
-                raise ConfigError(f"weights: group {g!r} must be finite and >= 0, got {v}")
+            values = v.values() if isinstance(v, dict) else [v]
+            if isinstance(v, dict) and set(v) - set(KIND_NAMES):
+                raise ConfigError(f"weights.groups.{g}: unknown kind(s) {sorted(set(v) - set(KIND_NAMES))}; "
+                                  f"allowed: {list(KIND_NAMES)}")
+            if not all(np.isfinite(x) and x >= 0 for x in values):
+                raise ConfigError(f"weights.groups.{g} must be finite and >= 0, got {v}")
+
+    def group_multipliers(self, group: str) -> np.ndarray:
+        """Multipliers (3,) of energy, force and stress rows of ``group``."""
+        v = self.groups.get(group, 1.0)
+        if isinstance(v, dict):
+            return np.array([v.get(k, 1.0) for k in KIND_NAMES], dtype=float)
+        return np.full(3, float(v))
 
     def row_weights(self, kinds: np.ndarray, group: str, frame_weight: float = 1.0) -> np.ndarray:
         """Weights (n_rows,) of the rows of one frame, given their ``kinds`` (n_rows,) int."""
-        per_kind = np.array([self.energy, self.force, self.stress])
-        return per_kind[kinds] * self.groups.get(group, 1.0) * frame_weight
+        per_kind = np.array([self.energy, self.force, self.stress]) * self.group_multipliers(group)
+        return per_kind[kinds] * frame_weight
