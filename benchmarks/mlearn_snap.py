@@ -40,9 +40,8 @@ from atomforge.paths import data_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 ELEMENTS = ["Ni", "Cu", "Li", "Mo", "Si", "Ge"]
-#: Grid: energy weight (atom/eV; force weight 1 Å/eV) × energy multiplier of the Elastic group × ridge.
-GRID_ENERGY = [100.0, 1000.0]
-GRID_ELASTIC = [1.0, 10.0]
+#: Grid: energy weight (atom/eV; force weight 1 Å/eV) × ridge λ (relative to squared column norms).
+GRID_ENERGY = [300.0, 1000.0]
 GRID_RIDGE = [0.0, 1e-8, 1e-6, 1e-4]
 N_FOLDS = 3
 
@@ -66,16 +65,14 @@ def run(el: str, kind: str) -> dict:
     a_all = np.vstack([r.a for r in rows])
     y_all = np.concatenate([r.y for r in rows])
     k_all = np.concatenate([r.kinds for r in rows])
-    g_all = np.concatenate([[r.group] * len(r.y) for r in rows])
     f_all = np.concatenate([[k % N_FOLDS] * len(r.y) for k, r in enumerate(rows)])
     t0 = time.perf_counter()
     factors = {}
     for fold in range(N_FOLDS):
-        for g in sorted(set(g_all)):
-            for kd in (ENERGY, FORCE):
-                sel = (g_all == g) & (k_all == kd) & (f_all == fold)
-                if sel.any():
-                    factors[(fold, g, kd)] = triangular_factor([(a_all[sel], y_all[sel])], n_cols)[0]
+        for kd in (ENERGY, FORCE):
+            sel = (k_all == kd) & (f_all == fold)
+            if sel.any():
+                factors[(fold, kd)] = triangular_factor([(a_all[sel], y_all[sel])], n_cols)[0]
     t_factor = time.perf_counter() - t0
     published_path = data_dir() / "mlearn" / el / "published_models" / kind / "SNAPotential.snapparam"
     published = atomforge.load(published_path)
@@ -85,16 +82,16 @@ def run(el: str, kind: str) -> dict:
 
     def solve(weights, ridge, folds):
         blocks = []
-        for (fold, g, kd), r in factors.items():
+        for (fold, kd), r in factors.items():
             if fold in folds:
-                w = weights.row_weights(np.array([kd]), g)[0]
+                w = weights.row_weights(np.array([kd]), "")[0]
                 blocks.append((w * r[:, :-1], w * r[:, -1]))
         return solve_least_squares(blocks, n_columns=n_cols, ridge=ridge, unregularized=constants)
 
     best = None
     t0 = time.perf_counter()
-    for we, wel, ridge in itertools.product(GRID_ENERGY, GRID_ELASTIC, GRID_RIDGE):
-        weights = FitWeights(we, 1.0, 0.0, {"Elastic": {"energy": wel}})
+    for we, ridge in itertools.product(GRID_ENERGY, GRID_RIDGE):
+        weights = FitWeights(we, 1.0, 0.0)
         err = np.empty_like(y_all)
         for fold in range(N_FOLDS):
             res = solve(weights, ridge, set(range(N_FOLDS)) - {fold})
@@ -116,8 +113,7 @@ def run(el: str, kind: str) -> dict:
     return {"task": "mlearn_snap_fit", "system": f"{el} {kind}", "element": el, "kind": kind,
             "n_atoms": train.n_atoms, "n_train_frames": len(train), "n_test_frames": len(test),
             "n_columns": n_cols, "n_rows": int(len(y_all)),
-            "weights": {"energy": weights.energy, "force": weights.force,
-                        "elastic_energy_multiplier": weights.groups["Elastic"]["energy"], "ridge": ridge},
+            "weights": {"energy": weights.energy, "force": weights.force, "ridge": ridge},
             "cv_mae": dict(zip(keys, cv_mae)),
             "train_mae": {"atomforge": dict(zip(keys, train_mae)), "published": dict(zip(keys, pub_train))},
             "test": {"atomforge": {k: ours_test[k] for k in keys}, "published": {k: pub_test[k] for k in keys}},
@@ -132,8 +128,8 @@ def main() -> None:
     ap.add_argument("--kinds", nargs="+", default=["snap", "qsnap"])
     args = ap.parse_args()
     results = []
-    for el in args.elements:
-        for kind in args.kinds:
+    for kind in args.kinds:
+        for el in args.elements:
             r = run(el, kind)
             results.append(r)
             print(json.dumps(r), flush=True)

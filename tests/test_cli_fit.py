@@ -87,6 +87,7 @@ def test_interrupted_save_leaves_no_file(workdir, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_quickstart_tiny(tmp_path):
     from atomforge.quickstart import run_quickstart
 
