@@ -161,3 +161,18 @@ def test_fitsnap_detected_without_comment_line(strained_cu, tmp_path):
     assert detect_format(path) == "fitsnap"
     doc = json.loads(path.read_text())
     assert read_frames(path)[0].energy == doc["Dataset"]["Data"][0]["Energy"]
+
+
+def test_ase_db_reads_labels(strained_cu, tmp_path):
+    from ase.calculators.singlepoint import SinglePointCalculator
+    from ase.db import connect
+
+    atoms, energy, forces, stress = strained_cu
+    a = atoms.copy()
+    a.calc = SinglePointCalculator(a, energy=energy, forces=forces, stress=stress)
+    with connect(tmp_path / "set.db") as db:
+        db.write(a)
+        db.write(a)
+    data = read_frames(tmp_path / "set.db")
+    assert len(data) == 2 and data.groups == ["set"]
+    assert_same_labels(data[1], atoms, energy, forces, stress)

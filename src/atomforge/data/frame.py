@@ -62,8 +62,9 @@ def validate_frame(frame: Frame, *, source: str | None = None, index: int | None
     """Check a frame and return it; raise :class:`DataError` naming file, frame and field.
 
     Checks: known elements; finite positions and cell within :data:`MAX_COORDINATE`; nonzero
-    length/area/volume spanned by the periodic cell vectors and no left-handed periodic cell; no two atoms closer than :data:`MIN_DISTANCE`; energy present and finite;
-    forces of shape (n_atoms, 3) and finite; stress of shape (6,) and finite.
+    length/area/volume spanned by the periodic cell vectors; no left-handed periodic cell; no
+    atom closer than :data:`MIN_DISTANCE` to another or to its own image; energy present and
+    finite; forces of shape (n_atoms, 3) and finite; stress of shape (6,) and finite.
     """
     src = source if source is not None else (frame.source or None)
     atoms = frame.atoms

@@ -19,7 +19,6 @@ from ..fileio import temporary_path
 from .ase_formats import read_ase
 from .dataset import Dataset
 from .fitsnap import read_fitsnap
-from .frame import Frame
 from .mlearn import read_mlearn
 
 
@@ -170,4 +169,4 @@ def write_extxyz(dataset, path) -> Path:
     return path
 
 
-__all__ = ["FORMATS", "Format", "Frame", "detect_format", "read_frames", "write_extxyz"]
+__all__ = ["FORMATS", "Format", "detect_format", "read_frames", "write_extxyz"]

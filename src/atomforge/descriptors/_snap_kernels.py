@@ -14,6 +14,12 @@ self row is −Σ_n. Parallel over chunks of centers; each chunk owns its rows o
 
 from __future__ import annotations
 
+import ctypes
+import glob
+import os
+from contextlib import contextmanager
+from functools import lru_cache
+
 import numba
 import numpy as np
 from numba import njit, prange
@@ -233,6 +239,37 @@ def _accumulate_utot(p0, p1, vectors, dist, rcut, weight, params, twojmax, u_blo
             uti[e] += sfac * ui[row, e]
 
 
+@lru_cache(maxsize=1)
+def _scipy_openblas():
+    """get/set of the thread count of scipy's bundled OpenBLAS (what numba's np.dot calls), or None."""
+    try:
+        import scipy
+
+        libs = os.path.join(os.path.dirname(scipy.__file__), os.pardir, "scipy.libs")
+        lib = ctypes.CDLL(sorted(glob.glob(os.path.join(libs, "libscipy_openblas*.so*")))[0])
+        return lib.scipy_openblas_get_num_threads, lib.scipy_openblas_set_num_threads
+    except (ImportError, IndexError, OSError, AttributeError):
+        return None
+
+
+@contextmanager
+def _single_threaded_blas():
+    """Run the small per-atom GEMMs on the calling thread: the kernel is parallel over atoms, and
+    OpenBLAS threads inside numba threads oversubscribe the cores (10x slower on a busy machine).
+    Restores the previous count afterwards."""
+    funcs = _scipy_openblas()
+    if funcs is None:
+        yield
+        return
+    get, set_ = funcs
+    old = get()
+    set_(1)
+    try:
+        yield
+    finally:
+        set_(old)
+
+
 def _chunks(n_atoms):
     n = max(1, min(n_atoms, 4 * numba.get_num_threads()))
     return np.linspace(0, n_atoms, n + 1).astype(np.int64)
@@ -276,6 +313,7 @@ def _gradient_kernel(chunks, offsets, vectors, dist, rcut, weight, params, twojm
         dui = np.empty((n_u, 3))
         du = np.empty(2 * n_comp * 3 * max_neigh)   # [2e (+1 for imag), n, xyz]
         db = np.empty(n_b * 3 * max_neigh)          # [k, n, xyz]
+        cmat = np.empty((n_b, 2 * n_comp))
         for i in range(chunks[c], chunks[c + 1]):
             p0 = offsets[i]
             p1 = offsets[i + 1]
@@ -306,22 +344,19 @@ def _gradient_kernel(chunks, offsets, vectors, dist, rcut, weight, params, twojm
                     for x in range(3):
                         du[base + x] = dsfac * ur[n, u] * uvec[x] + sfac * dur[u, x]
                         du[base + L + x] = dsfac * ui[n, u] * uvec[x] + sfac * dui[u, x]
+            # ∂B = C · ∂U: C holds the Z factors of the three terms per B (dense; BLAS GEMM)
+            cmat[:, :] = 0.0
             for k in range(n_b):
-                out = k * L
-                for m in range(L):
-                    db[out + m] = 0.0
                 for t in range(3):
                     zoff = bterm[k, t, 0]
                     coff = bterm[k, t, 1]
                     f = bfac[k, t]
                     for e in range(bterm[k, t, 2]):
                         w = f * comp_weight[coff + e]
-                        cr = w * zr[zoff + e]
-                        ci = w * zi[zoff + e]
-                        br = 2 * (coff + e) * L
-                        bi = br + L
-                        for m in range(L):
-                            db[out + m] += cr * du[br + m] + ci * du[bi + m]
+                        cmat[k, 2 * (coff + e)] += w * zr[zoff + e]
+                        cmat[k, 2 * (coff + e) + 1] += w * zi[zoff + e]
+            np.dot(cmat, du[: 2 * n_comp * L].reshape((2 * n_comp, L)),
+                   db[: n_b * L].reshape((n_b, L)))
             for n in range(nn):
                 row = row0 + 1 + n
                 for k in range(n_b):
@@ -351,10 +386,11 @@ def bispectrum_gradients(tables, offsets, vectors, dist, rcut, weight, params):
     grad = np.zeros((len(dist) + n_atoms, n_b, 3))
     if n_atoms:
         max_neigh = int(np.max(np.diff(offsets)))
-        _gradient_kernel(_chunks(n_atoms), offsets, vectors, dist, rcut, weight, params,
-                         tables.twojmax, tables.u_block, tables.n_u, tables.rootpq,
-                         tables.comp_index, tables.comp_weight, tables.zinfo, tables.cg,
-                         tables.bterm, tables.bfac, tables.bj, max_neigh, values, grad)
+        with _single_threaded_blas():
+            _gradient_kernel(_chunks(n_atoms), offsets, vectors, dist, rcut, weight, params,
+                             tables.twojmax, tables.u_block, tables.n_u, tables.rootpq,
+                             tables.comp_index, tables.comp_weight, tables.zinfo, tables.cg,
+                             tables.bterm, tables.bfac, tables.bj, max_neigh, values, grad)
     return values, grad
 
 

@@ -56,6 +56,10 @@ class Bispectrum:
     ``compute`` returns ``grad[p] = +∂B_i/∂r_j`` (1/Å times the unit of B) for every pair
     ``(i, j) = pairs[p]``: one self row per center (first among its rows), then one row per
     neighbour image. LAMMPS ``snad/atom`` and ``compute snap ... dgradflag 1`` hold −∂B/∂r.
+
+    The kernels run in parallel over atoms on numba's threads (``numba.set_num_threads``). With
+    gradients, each atom's ∂B = C·∂U is one small GEMM; while it runs, scipy's OpenBLAS is held to
+    one thread (and restored afterwards) so that BLAS threads do not compete with numba's.
     """
 
     name: ClassVar[str] = "snap"
