@@ -32,10 +32,14 @@ FORMAT_VERSION = 1
 SUFFIX = ".atomforge"
 
 #: kind → "module:Class" of every Potential subclass (imported on demand).
-POTENTIAL_KINDS: dict[str, str] = {}
+POTENTIAL_KINDS: dict[str, str] = {"snap": "atomforge.models.snap_potential:SNAPPotential"}
 
 #: (suffix, "module:function") of foreign potential readers; each returns a Potential.
-FOREIGN_FORMATS: list[tuple[str, str]] = []
+FOREIGN_FORMATS: list[tuple[str, str]] = [
+    (".snapparam", "atomforge.models.snap_potential:read_lammps_snap"),
+    (".snapcoeff", "atomforge.models.snap_potential:read_lammps_snap"),
+    (".snap", "atomforge.models.snap_potential:read_lammps_snap"),
+]
 
 #: from_version → function(meta, arrays) -> (meta, arrays) that upgrades a file by one version.
 MIGRATIONS: dict[int, object] = {}

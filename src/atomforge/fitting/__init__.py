@@ -1,0 +1,7 @@
+"""Fitting: design matrices, row weights, least-squares solvers."""
+
+from .design import DesignMatrix, frame_rows
+from .solvers import solve_least_squares
+from .weights import FitWeights
+
+__all__ = ["DesignMatrix", "FitWeights", "frame_rows", "solve_least_squares"]

@@ -1,0 +1,5 @@
+"""Models of per-atom energies: linear and quadratic in a descriptor."""
+
+from .linear import MODELS, LinearModel, QuadraticModel, make_model
+
+__all__ = ["MODELS", "LinearModel", "QuadraticModel", "make_model"]
