@@ -23,8 +23,8 @@ def numeric_position_derivative(f, positions: np.ndarray, h: float = 1e-5) -> np
 
 def numeric_forces(atoms, h: float = 1e-5) -> np.ndarray:
     """−∂E/∂r by central differences, (n_atoms, 3), eV/Å, with ``atoms.calc``."""
-    atoms = atoms.copy()
     calc = atoms.calc
+    atoms = atoms.copy()
 
     def energy(p):
         atoms.positions = p

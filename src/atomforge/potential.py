@@ -32,10 +32,15 @@ FORMAT_VERSION = 1
 SUFFIX = ".atomforge"
 
 #: kind → "module:Class" of every Potential subclass (imported on demand).
-POTENTIAL_KINDS: dict[str, str] = {}
+POTENTIAL_KINDS: dict[str, str] = {
+    "meam_spline": "atomforge.models.meam_spline:SplineMEAM",
+}
 
 #: (suffix, "module:function") of foreign potential readers; each returns a Potential.
-FOREIGN_FORMATS: list[tuple[str, str]] = []
+FOREIGN_FORMATS: list[tuple[str, str]] = [
+    (".meam.spline", "atomforge.models.meam_spline:read_lammps_meam_spline"),
+    (".meam/spline", "atomforge.models.meam_spline:read_lammps_meam_spline"),
+]
 
 #: from_version → function(meta, arrays) -> (meta, arrays) that upgrades a file by one version.
 MIGRATIONS: dict[int, object] = {}

@@ -1,0 +1,1 @@
+"""Fitting: structure vectors, losses and optimisers."""

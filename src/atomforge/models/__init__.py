@@ -1,0 +1,1 @@
+"""Models: the learned part of a potential (linear, quadratic, spline MEAM, ...)."""
