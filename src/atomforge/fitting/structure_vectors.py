@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..models.meam_spline import SplineMEAM
 from ..models.spline import spline_eval
@@ -218,13 +218,13 @@ def compute_structure_vectors(layout: Layout, atoms, force_atoms=None) -> Struct
         row_center=(uniq // n_atoms).astype(np.int64), row_force=pos_of[uniq % n_atoms],
         d_dens=d_dens, v_phi=_voigt(v_phi.sum(axis=0)), v_dens=_voigt(v_dens))
 
-@njit(cache=True, fastmath=False, parallel=True)
+@njit(cache=True, fastmath=False)
 def _embed(x, y, y2, ends, n, types_mask):
     """U and U' of densities ``n`` (P, n_atoms) for atoms where ``types_mask``; U params per row."""
     p_sets, n_atoms = n.shape
     u = np.zeros((p_sets, n_atoms))
     du = np.zeros((p_sets, n_atoms))
-    for p in prange(p_sets):
+    for p in range(p_sets):
         for i in range(n_atoms):
             if types_mask[i]:
                 u[p, i], du[p, i] = spline_eval(x, y[p], y2[p], ends[p, 0], ends[p, 1], n[p, i])
@@ -252,10 +252,10 @@ def embedding(layout: Layout, thetas: np.ndarray, n: np.ndarray, types: np.ndarr
     return u, du
 
 
-@njit(cache=True, fastmath=False, parallel=True)
+@njit(cache=True, fastmath=False)
 def _scatter_forces(g, du, row_center, row_force, forces):
     """forces[p, m] -= du[p, i] g[p, row] over rows (i, m)."""
-    for p in prange(g.shape[0]):
+    for p in range(g.shape[0]):
         for r in range(row_center.shape[0]):
             w = du[p, row_center[r]]
             for c in range(3):
