@@ -43,5 +43,9 @@ class NotFittedError(AtomforgeError, RuntimeError):
     """A model was used before ``fit``."""
 
 
+class CacheError(AtomforgeError, ValueError):
+    """A cache file written for another setting or other data, or damaged beyond use."""
+
+
 class ConvergenceError(AtomforgeError, RuntimeError):
     """An optimiser or solver did not converge."""

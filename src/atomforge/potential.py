@@ -15,7 +15,6 @@ import importlib
 import io
 import json
 import os
-import tempfile
 import zipfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import numpy as np
 from ase import Atoms
 
 from .errors import PotentialFileError
+from .fileio import write_atomically
 
 FORMAT_NAME = "atomforge-potential"
 FORMAT_VERSION = 1
@@ -114,21 +114,6 @@ def _write_zip(f, meta: dict, npz: bytes) -> None:
     with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr("atomforge.json", json.dumps(meta, indent=1))
         z.writestr("arrays.npz", npz)
-
-
-def write_atomically(path: str | os.PathLike, write) -> None:
-    """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _import(target: str):

@@ -2,5 +2,7 @@
 
 from .dataset import Dataset
 from .frame import Frame, validate_frame
+from .io import FORMATS, detect_format, read_frames, write_extxyz
 
-__all__ = ["Dataset", "Frame", "validate_frame"]
+__all__ = ["FORMATS", "Dataset", "Frame", "detect_format", "read_frames", "validate_frame",
+           "write_extxyz"]

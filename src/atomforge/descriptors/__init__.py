@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from .base import Descriptor, DescriptorOutput
+from .snap import Bispectrum
 
-DESCRIPTORS: dict[str, type] = {}
+DESCRIPTORS: dict[str, type] = {"snap": Bispectrum}
 
 
 def make_descriptor(spec: dict) -> Descriptor:
@@ -20,4 +21,4 @@ def make_descriptor(spec: dict) -> Descriptor:
     return DESCRIPTORS[name].from_dict(spec)
 
 
-__all__ = ["DESCRIPTORS", "Descriptor", "DescriptorOutput", "make_descriptor"]
+__all__ = ["DESCRIPTORS", "Bispectrum", "Descriptor", "DescriptorOutput", "make_descriptor"]

@@ -1,0 +1,1 @@
+"""Slow, obviously correct NumPy references for the kernels of atomforge."""
