@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..models.meam_spline import SplineMEAM
-from ..potential import write_atomically
+from ..fileio import write_atomically
 from .smeam_data import SMEAMTrainingSet, predict, reference_offsets
 
 

@@ -311,7 +311,7 @@ def save_structure_vectors(path: str | os.PathLike, layout: Layout, vectors: lis
 
     import h5py
 
-    from ..potential import write_atomically
+    from ..fileio import write_atomically
 
     spec, arrays = layout.template.to_dict()
 

@@ -24,7 +24,7 @@ from ase.data import chemical_symbols
 
 from ..errors import PotentialFileError
 from ..models.spline import Spline
-from ..potential import write_atomically
+from ..fileio import write_atomically
 
 
 def pair_index(a: int, b: int, n: int) -> int:
