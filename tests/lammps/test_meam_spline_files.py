@@ -48,7 +48,7 @@ def test_old_format_round_trips_unchanged(tmp_path):
 
     src = Path(lammps_potentials_dir()) / "Ti.meam.spline"
     pot = atomforge.load(src)
-    assert pot.species == ["Ti"] and not pot._new_format
+    assert pot.species == ["Ti"] and not pot.new_format
     out = pot.write_lammps(tmp_path / "Ti_copy.meam.spline")
     assert "meam/spline" not in out.read_text().splitlines()[1]
     same_splines(read_meam_spline(src), read_meam_spline(out))

@@ -124,13 +124,13 @@ class StackedVectors:
             dens=np.concatenate([sv.dens for sv in vectors]),
             types=np.concatenate([sv.types for sv in vectors]),
             atom_start=atom_start,
-            g_phi=np.concatenate([sv.g_phi.reshape(-1, sv.g_phi.shape[-1]) for sv in vectors]),
-            d_dens=np.concatenate([sv.d_dens.reshape(-1, sv.d_dens.shape[-1]) for sv in vectors]),
+            g_phi=np.concatenate([sv.g_phi.reshape(sv.g_phi.shape[0] * 3, sv.g_phi.shape[-1]) for sv in vectors]),
+            d_dens=np.concatenate([sv.d_dens.reshape(sv.d_dens.shape[0] * 3, sv.d_dens.shape[-1]) for sv in vectors]),
             row_center=np.concatenate([sv.row_center + a for sv, a in zip(vectors, atom_start)]),
             row_force=np.concatenate([sv.row_force + f for sv, f in zip(vectors, force_start)]),
             force_start=force_start,
             v_phi=np.concatenate([sv.v_phi * w for sv, w in zip(vectors, inv_v)]),
-            v_dens=np.concatenate([sv.v_dens.reshape(-1, sv.v_dens.shape[-1]) * w
+            v_dens=np.concatenate([sv.v_dens.reshape(sv.n_atoms * 6, sv.v_dens.shape[-1]) * w
                                    for sv, w in zip(vectors, inv_v)]),
             has_stress=np.array([w > 0 for w in inv_v]))
 

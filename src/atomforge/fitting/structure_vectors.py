@@ -19,7 +19,7 @@ subset of atoms per structure (``force_atoms``), which bounds memory on large da
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +82,7 @@ class Layout:
             for t in range(n):
                 rho_off[t] = pos
                 pos += self.size[self.ids[1][t]]
+        self.n_rho = pos
         self.three_body = []  # (a, b, offset_full, shape, offset_folded, folded size)
         pos_red = pos
         if "f" in template.splines:
@@ -94,7 +95,6 @@ class Layout:
                     pos += int(np.prod(shape))
                     pos_red += red
         self.n_dens_full, self.n_dens = pos, pos_red
-        self.n_rho = int(rho_off.max() + self.size[self.ids[1][rho_off.argmax()]]) if rho_off.max() >= 0 else 0
         self.offsets = (theta_off, rho_off, blk_off, self._column_map())
 
     def _column_map(self) -> np.ndarray:
@@ -170,7 +170,6 @@ class StructureVectors:
     d_dens: np.ndarray
     v_phi: np.ndarray
     v_dens: np.ndarray
-    info: dict = field(default_factory=dict)
 
     @property
     def n_atoms(self) -> int:

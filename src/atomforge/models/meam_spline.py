@@ -14,6 +14,10 @@ The variant picks which terms exist:
 
 All pairs closer than the cutoff (the largest last knot of φ, ρ, f) are summed, with each spline
 extrapolated linearly beyond its knots, as LAMMPS does.
+
+Pair functions are symmetric here (φ_ab = φ_ba, g_ab = g_ba). LAMMPS indexes them with a formula
+that is symmetric for one and two elements only, so for three or more elements LAMMPS picks other
+φ/g blocks for pairs with the higher type first; the tests compare with LAMMPS for one and two.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ class SplineMEAM(Potential):
         radial = [s for name in ("phi", "rho", "f") for s in self.splines.get(name, [])]
         self.cutoff = float(max(s.x[-1] for s in radial))
         self.comment = "# meam/spline potential written by atomforge"
+        self.new_format = True  # LAMMPS file format to write (old format: one element only)
         self._pack()
 
     @property
@@ -154,12 +159,13 @@ class SplineMEAM(Potential):
         for name, k, a, b in self.blocks():
             splines[name][k] = splines[name][k].with_theta(theta[a:b])
         new = SplineMEAM(self.species, splines, self.variant)
-        new.comment = self.comment
+        new.comment, new.new_format = self.comment, self.new_format
         return new
 
     # ---- files ----------------------------------------------------------------------------
     def to_dict(self) -> tuple[dict, dict[str, np.ndarray]]:
         spec = {"species": self.species, "variant": self.variant, "comment": self.comment,
+                "new_format": self.new_format,
                 "counts": {name: len(v) for name, v in self.splines.items()}}
         arrays = {}
         for name, v in self.splines.items():
@@ -177,6 +183,7 @@ class SplineMEAM(Potential):
                                     *arrays[f"{name}_{k}_ends"]) for k in range(count)]
         pot = cls(spec["species"], splines, spec["variant"])
         pot.comment = spec.get("comment", pot.comment)
+        pot.new_format = spec.get("new_format", True)
         return pot
 
     @classmethod
@@ -188,7 +195,7 @@ class SplineMEAM(Potential):
         pot = cls(data.species, {"phi": data.phi, "rho": data.rho, "U": data.U, "f": data.f,
                                  "g": data.g}, "smeam")
         pot.comment = data.comment
-        pot._new_format = data.new_format
+        pot.new_format = data.new_format
         return pot
 
     def write_lammps(self, path: str | os.PathLike, *, new_format: bool | None = None) -> Path:
@@ -207,7 +214,7 @@ class SplineMEAM(Potential):
         data = MeamSplineFile(
             self.species, phi, get("rho", zero_e), get("U", [zero_a] * n), get("f", zero_e),
             get("g", [zero_a] * n_pairs_of(n)), self.comment,
-            getattr(self, "_new_format", True) if new_format is None else new_format)
+            self.new_format if new_format is None else new_format)
         return write_meam_spline(path, data)
 
 
