@@ -117,3 +117,16 @@ def test_config_is_validated():
         CMAESConfig(sigma0=0.0)
     with pytest.raises(ConfigError, match="population"):
         CMAESConfig(population=1)
+
+
+def test_local_polish_lowers_the_loss():
+    truth = atomforge.load(published_path("Ni"))
+    frames = labelled_frames(truth, 2)
+    start = truth.theta() + 0.03 * np.random.default_rng(2).normal(size=len(truth.theta()))
+    ts = build_training_set(frames, truth.with_theta(start), forces_per_frame=8)
+    plain = fit_cmaes(ts, CMAESConfig(sigma0=0.01, max_generations=5, population=8))
+    polished = fit_cmaes(ts, CMAESConfig(sigma0=0.01, max_generations=5, population=8, polish=True,
+                                         polish_iterations=300))
+    assert polished.loss < 0.9 * plain.loss
+    assert polished.loss == pytest.approx(loss_parts(ts, polished.potential.theta()[None, :],
+                                                     CMAESConfig())["loss"][0], rel=1e-12)
