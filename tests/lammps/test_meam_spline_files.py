@@ -81,6 +81,7 @@ def test_truncated_file_names_the_line(tmp_path):
     bad.write_text("\n".join(text[:20]) + "\n")
     with pytest.raises(PotentialFileError, match=r"Ni.meam.spline, line \d+: unexpected end"):
         atomforge.load(bad)
-    bad.write_text(format_meam_spline(read_meam_spline(published_path("Ni"))).replace("spline3eq\n7", "spline3eq\nseven", 1))
+    text = format_meam_spline(read_meam_spline(published_path("Ni")))
+    bad.write_text(text.replace("spline3eq\n7", "spline3eq\nseven", 1))
     with pytest.raises(PotentialFileError, match="line 4"):
         atomforge.load(bad)

@@ -40,8 +40,8 @@ class SMEAMTrainingSet:
     def __post_init__(self):
         self.stacked = StackedVectors.of(self.vectors)
         self.force_labels = np.concatenate([np.zeros((0, 3))] + [f for f in self.forces if f is not None])
-        self.force_weights = np.concatenate([np.zeros(0)] + [np.full(len(f), w) for f, w in zip(self.forces, self.weights)
-                                                            if f is not None])
+        self.force_weights = np.concatenate(
+            [np.zeros(0)] + [np.full(len(f), w) for f, w in zip(self.forces, self.weights) if f is not None])
 
     @property
     def n_atoms(self) -> np.ndarray:
