@@ -1,3 +1,4 @@
+<<<<<<< HEAD
 """Fitting: design matrices, row weights, least-squares solvers."""
 
 from .design import DesignMatrix, frame_rows
@@ -5,3 +6,6 @@ from .solvers import solve_least_squares
 from .weights import FitWeights
 
 __all__ = ["DesignMatrix", "FitWeights", "frame_rows", "solve_least_squares"]
+=======
+"""Fitting: structure vectors, losses and optimisers."""
+>>>>>>> smeam

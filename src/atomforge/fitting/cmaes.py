@@ -1,0 +1,237 @@
+"""Fit spline-MEAM knot values with CMA-ES over structure vectors (Vita & Trinkle 2021, Sec. 2.3).
+
+The objective of a parameter set θ is
+
+    L(θ) = w_E · MAE_E + w_F · MAE_F + w_S · MAE_σ + λ_U · ⟨excess of n outside U's knots⟩,
+
+with MAE_E the weighted mean absolute energy error per atom (after fitting one reference energy
+per element by weighted least squares for each θ), MAE_F the weighted mean absolute force
+component error, MAE_σ that of the stress components, and the last term a penalty that keeps
+every density inside the domain where U has knots. Frame weights times group weights weight all
+terms. A whole CMA-ES population is one batch of matrix products per frame.
+
+Long fits write a checkpoint (``checkpoint=path``) every few generations and resume from it when
+called again with the same path. The checkpoint holds the CMA-ES state as a Python pickle (the
+``cma`` package offers no other serialisation): load only checkpoints you wrote yourself.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..models.meam_spline import SplineMEAM
+from ..fileio import write_atomically
+from .smeam_data import SMEAMTrainingSet, predict, reference_offsets
+
+
+@dataclass
+class CMAESConfig:
+    """Settings of a CMA-ES spline-MEAM fit.
+
+    Attributes
+    ----------
+    population : int or None
+        Population size (None: the CMA-ES default, 4 + 3 ln n).
+    sigma0 : float
+        Initial step size, in the units of the knot values.
+    max_generations : int
+        Generations per run (each restart has its own budget).
+    restarts : int
+        Restarts after a run stops, from the best point so far, population × ``popsize_factor``.
+    energy_weight, force_weight, stress_weight : float
+        Weights of the energy (eV/atom), force (eV/Å) and stress (eV/Å³) MAEs.
+    u_penalty : float
+        Weight of the mean distance of densities outside U's knot range.
+    zero_at_cutoff : bool
+        Keep φ, ρ, f and their slopes zero at their last knot (not fitted).
+    checkpoint_every : int
+        Generations between checkpoints.
+    polish : bool
+        Polish the best point with a local optimiser (SciPy Powell) after CMA-ES.
+    polish_iterations : int
+    seed : int
+    """
+
+    population: int | None = None
+    sigma0: float = 0.05
+    max_generations: int = 200
+    restarts: int = 0
+    popsize_factor: float = 2.0
+    energy_weight: float = 1.0
+    force_weight: float = 1.0
+    stress_weight: float = 0.0
+    u_penalty: float = 10.0
+    zero_at_cutoff: bool = True
+    checkpoint_every: int = 10
+    polish: bool = False
+    polish_iterations: int = 2000
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.sigma0 <= 0:
+            raise ConfigError(f"CMAESConfig.sigma0 must be positive, got {self.sigma0}")
+        if self.population is not None and self.population < 2:
+            raise ConfigError(f"CMAESConfig.population must be at least 2, got {self.population}")
+        if min(self.energy_weight, self.force_weight, self.stress_weight, self.u_penalty) < 0:
+            raise ConfigError("CMAESConfig: weights must not be negative")
+
+
+@dataclass
+class FitResult:
+    """Outcome of :func:`fit_cmaes`: the potential, its per-element reference energies (eV),
+    the best loss and its parts, and the loss history (generation, evaluations, best loss)."""
+
+    potential: SplineMEAM
+    reference_energies: np.ndarray
+    loss: float
+    parts: dict
+    history: list = field(default_factory=list)
+
+
+def free_mask(template: SplineMEAM, zero_at_cutoff: bool) -> np.ndarray:
+    """Which entries of θ are fitted: all, except (optionally) y_N and dN of φ, ρ, f."""
+    mask = np.ones(template.blocks()[-1][3], dtype=bool)
+    if zero_at_cutoff:
+        for name, _, a, b in template.blocks():
+            if name in ("phi", "rho", "f"):
+                n_knots = b - a - 2
+                mask[a + n_knots - 1] = False  # y at the cutoff
+                mask[b - 1] = False  # slope at the cutoff
+    return mask
+
+
+def loss_parts(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> dict[str, np.ndarray]:
+    """Loss and its parts, each (P,), for parameter sets ``thetas`` (P, n_params)."""
+    energies, forces, stresses, excess = predict(ts, thetas, stress=cfg.stress_weight > 0)
+    offsets = reference_offsets(ts, energies)  # (P, n_species)
+    e_err = np.abs(ts.energies - energies - offsets @ ts.counts.T) / ts.n_atoms
+    w = ts.weights
+    mae_e = e_err @ w / w.sum()
+    fw = ts.force_weights
+    if fw.size and fw.sum() > 0:
+        mae_f = np.abs(forces - ts.force_labels).sum(axis=2) @ fw / (3 * fw.sum())
+    else:
+        mae_f = np.zeros(len(thetas))
+    has_s = ~np.isnan(ts.stresses[:, 0])
+    if cfg.stress_weight > 0 and has_s.any():
+        s_err = np.abs(stresses[:, has_s] - ts.stresses[has_s]).mean(axis=2)
+        mae_s = s_err @ w[has_s] / w[has_s].sum()
+    else:
+        mae_s = np.zeros(len(thetas))
+    loss = (cfg.energy_weight * mae_e + cfg.force_weight * mae_f + cfg.stress_weight * mae_s
+            + cfg.u_penalty * excess)
+    loss = np.where(np.isfinite(loss), loss, 1e10)
+    return {"loss": loss, "energy_mae": mae_e, "force_mae": mae_f, "stress_mae": mae_s,
+            "u_excess": excess, "offsets": offsets}
+
+
+def _save(path: Path, state: dict) -> None:
+    data = pickle.dumps(state)
+    write_atomically(path, lambda fh: fh.write(data))
+
+
+def fit_cmaes(ts: SMEAMTrainingSet, cfg: CMAESConfig | None = None, *, x0: np.ndarray | None = None,
+              checkpoint: str | os.PathLike | None = None, progress=None) -> FitResult:
+    """Fit the knot values of ``ts.layout.template`` with CMA-ES (``cma`` package).
+
+    Parameters
+    ----------
+    ts : SMEAMTrainingSet
+    cfg : CMAESConfig
+    x0 : ndarray, shape (n_params,), optional
+        Starting θ (default: the template's own knot values).
+    checkpoint : path, optional
+        Written every ``cfg.checkpoint_every`` generations; if it exists, the fit resumes from it.
+    progress : callable, optional
+        Called as ``progress(generation, best_loss)`` after each generation.
+    """
+    import cma
+
+    cfg = cfg or CMAESConfig()
+    template = ts.layout.template
+    base = template.theta() if x0 is None else np.asarray(x0, dtype=float).copy()
+    mask = free_mask(template, cfg.zero_at_cutoff)
+    if cfg.zero_at_cutoff:
+        base[~mask] = 0.0
+
+    def full(xs):
+        thetas = np.repeat(base[None, :], len(xs), axis=0)
+        thetas[:, mask] = np.asarray(xs)
+        return thetas
+
+    state = None
+    path = Path(checkpoint) if checkpoint is not None else None
+    if path is not None and path.exists():
+        with open(path, "rb") as fh:
+            state = pickle.load(fh)
+        if state["config"] != asdict(cfg):
+            raise ConfigError(f"{path}: checkpoint was written with another configuration; "
+                              "delete it or use the same CMAESConfig")
+        np.random.set_state(state["numpy_random"])
+        es = pickle.loads(state["es"])
+    else:
+        np.random.seed(cfg.seed)
+        state = {"run": 0, "generation": 0, "best_x": base[mask].copy(), "best_loss": np.inf,
+                 "history": [], "config": asdict(cfg)}
+        es = _new_es(base[mask], cfg, 0)
+    t_start = time.perf_counter()
+    while True:
+        while not es.stop() and state["generation"] < cfg.max_generations * (state["run"] + 1):
+            xs = es.ask()
+            losses = loss_parts(ts, full(xs), cfg)["loss"]
+            es.tell(xs, losses.tolist())
+            k = int(np.argmin(losses))
+            if losses[k] < state["best_loss"]:
+                state["best_loss"], state["best_x"] = float(losses[k]), np.array(xs[k])
+            state["generation"] += 1
+            state["history"].append((state["generation"], es.countevals, state["best_loss"]))
+            if progress is not None:
+                progress(state["generation"], state["best_loss"])
+            if path is not None and state["generation"] % cfg.checkpoint_every == 0:
+                state["es"] = es.pickle_dumps()
+                state["numpy_random"] = np.random.get_state()
+                _save(path, state)
+        if state["run"] >= cfg.restarts:
+            break
+        state["run"] += 1
+        state["generation"] = cfg.max_generations * state["run"]
+        es = _new_es(state["best_x"], cfg, state["run"])
+    best = state["best_x"]
+    if cfg.polish:
+        best = _polish(ts, cfg, full, best)
+    theta = full(best[None, :])[0]
+    parts = loss_parts(ts, theta[None, :], cfg)
+    if path is not None:
+        state["es"] = es.pickle_dumps()
+        state["numpy_random"] = np.random.get_state()
+        _save(path, state)
+    summary = {k: float(v[0]) for k, v in parts.items() if k != "offsets"}
+    summary["seconds"] = time.perf_counter() - t_start
+    return FitResult(template.with_theta(theta), parts["offsets"][0], float(parts["loss"][0]), summary,
+                     state["history"])
+
+
+def _new_es(x0, cfg: CMAESConfig, run: int):
+    import cma
+
+    opts = {"seed": cfg.seed + 1 + run, "verbose": -9, "maxiter": cfg.max_generations}
+    if cfg.population is not None:
+        opts["popsize"] = int(round(cfg.population * cfg.popsize_factor ** run))
+    elif run:
+        opts["popsize"] = int(round((4 + 3 * np.log(len(x0))) * cfg.popsize_factor ** run))
+    return cma.CMAEvolutionStrategy(np.asarray(x0, dtype=float), cfg.sigma0, opts)
+
+
+def _polish(ts, cfg, full, x):
+    from scipy.optimize import minimize
+
+    res = minimize(lambda v: float(loss_parts(ts, full(v[None, :]), cfg)["loss"][0]), x,
+                   method="Powell", options={"maxfev": cfg.polish_iterations, "xtol": 1e-6, "ftol": 1e-9})
+    return res.x if res.fun <= loss_parts(ts, full(x[None, :]), cfg)["loss"][0] else x

@@ -1,0 +1,132 @@
+"""CMA-ES fits of spline-MEAM potentials: objective, recovery of a known potential, resume."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from smeam_helpers import published_path
+
+import atomforge
+from atomforge.data import Frame
+from atomforge.errors import ConfigError
+from atomforge.fitting.cmaes import CMAESConfig, fit_cmaes, free_mask, loss_parts
+from atomforge.fitting.smeam_data import build_training_set
+
+pytestmark = pytest.mark.shared_data
+
+
+def labelled_frames(truth, n, seed=0, offset=-5.0):
+    """Rattled fcc Ni cells labelled by ``truth``, energies shifted by ``offset`` eV/atom."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for k in range(n):
+        atoms = bulk("Ni", cubic=True, a=3.52 * (0.99 + 0.01 * k)).repeat(2)
+        atoms.positions += rng.normal(scale=0.08, size=atoms.positions.shape)
+        ev = truth.evaluate(atoms)
+        frames.append(Frame(atoms, ev.energy + offset * len(atoms), ev.forces, ev.stress,
+                            group=f"g{k % 2}", weight=1.0 + k))
+    return frames
+
+
+def test_objective_equals_direct_evaluation():
+    truth = atomforge.load(published_path("Ni"))
+    frames = labelled_frames(truth, 4)
+    rng = np.random.default_rng(3)
+    theta = truth.theta() + 0.02 * rng.normal(size=len(truth.theta()))
+    group_weights = {"g0": 2.0, "g1": 0.5}
+    ts = build_training_set(frames, truth, forces_per_frame=10, group_weights=group_weights)
+    cfg = CMAESConfig(stress_weight=3.0, force_weight=0.7, u_penalty=0.0)
+    got = loss_parts(ts, theta[None, :], cfg)
+    # independent: evaluate each frame with the ordinary calculator
+    model = truth.with_theta(theta)
+    evs = [model.evaluate(fr.atoms) for fr in frames]
+    w = np.array([fr.weight * group_weights[fr.group] for fr in frames])
+    n = np.array([len(fr.atoms) for fr in frames])
+    resid = np.array([fr.energy - ev.energy for fr, ev in zip(frames, evs)])
+    offset = (w * n * resid).sum() / (w * n * n).sum()  # weighted least squares, one element
+    mae_e = (w * np.abs(resid - offset * n) / n).sum() / w.sum()
+    mae_s = (w * np.array([np.abs(ev.stress - fr.stress).mean() for fr, ev in zip(frames, evs)])).sum() / w.sum()
+    f_err = [np.abs(ev.forces[sv.force_atoms] - fr.forces[sv.force_atoms]).sum()
+             for fr, ev, sv in zip(frames, evs, ts.vectors)]
+    mae_f = (w * np.array(f_err)).sum() / (w * 30).sum()
+    assert got["offsets"][0, 0] == pytest.approx(offset, abs=1e-10)
+    assert got["energy_mae"][0] == pytest.approx(mae_e, abs=1e-11)
+    assert got["force_mae"][0] == pytest.approx(mae_f, abs=1e-11)
+    assert got["stress_mae"][0] == pytest.approx(mae_s, abs=1e-12)
+    assert got["loss"][0] == pytest.approx(mae_e + 0.7 * mae_f + 3.0 * mae_s, abs=1e-11)
+
+
+def test_free_mask_keeps_cutoff_values():
+    truth = atomforge.load(published_path("Ni"))
+    mask = free_mask(truth, zero_at_cutoff=True)
+    assert mask.sum() == 45 - 6  # y_N and dN of φ, ρ, f
+    # φ's θ = [y_0..y_6, d0, dN]: y_6 and dN fixed, d0 free; U (θ[18:27]) all free
+    assert mask[:9].tolist() == [True] * 6 + [False, True, False]
+    assert mask[18:27].all()
+    assert free_mask(truth, zero_at_cutoff=False).all()
+
+
+@pytest.mark.slow
+def test_cmaes_recovers_a_known_potential():
+    truth = atomforge.load(published_path("Ni"))
+    frames = labelled_frames(truth, 6)
+    rng = np.random.default_rng(0)
+    start = truth.theta() + 0.03 * rng.normal(size=len(truth.theta()))
+    ts = build_training_set(frames, truth.with_theta(start))
+    cfg = CMAESConfig(sigma0=0.01, max_generations=150, population=16)
+    before = loss_parts(ts, start[None, :], cfg)
+    res = fit_cmaes(ts, cfg)
+    assert before["energy_mae"][0] > 0.02 and before["force_mae"][0] > 0.5
+    assert res.parts["energy_mae"] < 0.005  # eV/atom
+    assert res.parts["force_mae"] < 0.1 * before["force_mae"][0]
+    # the returned potential is what the objective scored
+    ev = res.potential.evaluate(frames[0].atoms)
+    np.testing.assert_allclose(ev.forces, frames[0].forces, atol=0.6)
+
+
+def test_checkpoint_resume_reproduces_uninterrupted_run(tmp_path):
+    truth = atomforge.load(published_path("Ni"))
+    frames = labelled_frames(truth, 2)
+    start = truth.theta() + 0.03 * np.random.default_rng(1).normal(size=len(truth.theta()))
+    ts = build_training_set(frames, truth.with_theta(start), forces_per_frame=8)
+    cfg = CMAESConfig(sigma0=0.01, max_generations=12, population=8, checkpoint_every=3, restarts=1)
+    straight = fit_cmaes(ts, cfg)
+
+    class Stop(Exception):
+        pass
+
+    def interrupt(gen, best):
+        if gen == 17:
+            raise Stop
+
+    ckpt = tmp_path / "fit.ckpt"
+    with pytest.raises(Stop):
+        fit_cmaes(ts, cfg, checkpoint=ckpt, progress=interrupt)
+    assert ckpt.exists()
+    resumed = fit_cmaes(ts, cfg, checkpoint=ckpt)
+    assert len(resumed.history) == len(straight.history) == 24
+    assert resumed.loss == straight.loss
+    np.testing.assert_array_equal(resumed.potential.theta(), straight.potential.theta())
+    with pytest.raises(ConfigError, match="another configuration"):
+        fit_cmaes(ts, CMAESConfig(sigma0=0.02, max_generations=12), checkpoint=ckpt)
+
+
+def test_config_is_validated():
+    with pytest.raises(ConfigError, match="sigma0"):
+        CMAESConfig(sigma0=0.0)
+    with pytest.raises(ConfigError, match="population"):
+        CMAESConfig(population=1)
+
+
+def test_local_polish_lowers_the_loss():
+    truth = atomforge.load(published_path("Ni"))
+    frames = labelled_frames(truth, 2)
+    start = truth.theta() + 0.03 * np.random.default_rng(2).normal(size=len(truth.theta()))
+    ts = build_training_set(frames, truth.with_theta(start), forces_per_frame=8)
+    plain = fit_cmaes(ts, CMAESConfig(sigma0=0.01, max_generations=5, population=8))
+    polished = fit_cmaes(ts, CMAESConfig(sigma0=0.01, max_generations=5, population=8, polish=True,
+                                         polish_iterations=300))
+    assert polished.loss < 0.9 * plain.loss
+    assert polished.loss == pytest.approx(loss_parts(ts, polished.potential.theta()[None, :],
+                                                     CMAESConfig())["loss"][0], rel=1e-12)
