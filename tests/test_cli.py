@@ -1,14 +1,20 @@
 """The command line: every verb documents itself, and errors print one line with status 2."""
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
+import atomforge
 from atomforge.cli import app
+
+#: Run the subprocess on this checkout's sources, not on whatever atomforge is installed.
+ENV = {**os.environ, "PYTHONPATH": str(Path(atomforge.__file__).resolve().parents[1])}
 
 
 def _run(*args):
     return subprocess.run([sys.executable, "-c", "from atomforge.cli import main; main()", *args],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=ENV)
 
 
 def test_every_verb_has_help():
@@ -26,6 +32,6 @@ def test_atomforge_error_is_one_line_with_status_2(tmp_path, monkeypatch):
             "q.run_quickstart = boom\n"
             "from atomforge.cli import main; main()")
     r = subprocess.run([sys.executable, "-c", code, "quickstart", "--out", str(tmp_path)],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, env=ENV)
     assert r.returncode == 2
     assert r.stderr.strip() == "error: x.xyz, frame 3: field 'forces': bad value"

@@ -7,13 +7,15 @@ import pytest
 from ase.build import bulk
 
 from atomforge.data import Dataset, Frame
+from atomforge.descriptors import Bispectrum
 from atomforge.errors import ConfigError
 from atomforge.parallel import compute_descriptors, map_frames
 from finite_differences import numeric_position_derivative
 from toy_descriptor import RadialGaussians
 
-# Add production descriptors here as they land (e.g. the SNAP bispectrum).
-DESCRIPTORS = {"toy-radial": lambda: RadialGaussians(cutoff=4.0, n_features=5)}
+# Production descriptors with small settings (the frames have 4 or 8 Cu atoms); add new ones here.
+DESCRIPTORS = {"toy-radial": lambda: RadialGaussians(cutoff=4.0, n_features=5),
+               "snap": lambda: Bispectrum(elements=["Cu"], twojmax=4, rcutfac=4.0)}
 
 
 def small_dataset(n_frames=6, seed=0):
@@ -28,14 +30,15 @@ def small_dataset(n_frames=6, seed=0):
     return Dataset(frames, "small")
 
 
-def assert_identical(a, b):
-    assert len(a) == len(b)
-    for x, y in zip(a, b):
+def assert_identical(a, b, what=""):
+    assert len(a) == len(b), what
+    for k, (x, y) in enumerate(zip(a, b)):
         for name in ("values", "numbers", "pairs", "grad", "vectors"):
             u, v = getattr(x, name), getattr(y, name)
-            assert (u is None) == (v is None), name
+            where = f"{what} frame {k} {name}"
+            assert (u is None) == (v is None), where
             if u is not None:
-                np.testing.assert_array_equal(u, v, err_msg=name)
+                np.testing.assert_array_equal(u, v, err_msg=where)
 
 
 def test_toy_descriptor_gradients_match_finite_differences():
@@ -58,33 +61,42 @@ def test_toy_descriptor_gradients_match_finite_differences():
 
 
 @pytest.mark.parametrize("name", DESCRIPTORS)
-def test_process_pool_equals_serial(name):
+def test_process_pool_equals_serial(name, tmp_path):
     data = small_dataset()
     desc = DESCRIPTORS[name]()
     serial = compute_descriptors(desc, data, gradients=True, progress=False)
     pooled = compute_descriptors(desc, data, gradients=True, executor="process", n_workers=2,
                                  progress=False)
     assert_identical(serial, pooled)
+    cached = compute_descriptors(desc, data, gradients=True, executor="process", n_workers=2,
+                                 progress=False, cache=tmp_path / "d.h5")
+    assert_identical(serial, cached)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", DESCRIPTORS)
-def test_dask_local_cluster_equals_serial(name):
+def test_dask_local_cluster_equals_serial():
+    """Every descriptor of DESCRIPTORS on one LocalCluster (a cluster takes seconds to start)."""
     from distributed import Client, LocalCluster
 
     data = small_dataset()
-    desc = DESCRIPTORS[name]()
-    serial = compute_descriptors(desc, data, gradients=True, progress=False)
+    descs = {name: make() for name, make in DESCRIPTORS.items()}
+    serial = {name: compute_descriptors(d, data, gradients=True, progress=False)
+              for name, d in descs.items()}
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        by_client = compute_descriptors(desc, data, gradients=True, executor="dask",
-                                        address=client, progress=False)
-        by_address = compute_descriptors(desc, data, gradients=False, executor="dask",
-                                         address=cluster.scheduler_address, progress=False)
+        by_client = {name: compute_descriptors(d, data, gradients=True, executor="dask",
+                                               address=client, progress=False)
+                     for name, d in descs.items()}
+        by_address = {name: compute_descriptors(d, data, gradients=False, executor="dask",
+                                                address=cluster.scheduler_address,
+                                                progress=False)
+                      for name, d in descs.items()}
         assert len(client.scheduler_info()["workers"]) == 2
-    assert_identical(serial, by_client)
-    np.testing.assert_array_equal(np.concatenate([o.values for o in serial]),
-                                  np.concatenate([o.values for o in by_address]))
+    for name in descs:
+        assert_identical(serial[name], by_client[name], name)
+        np.testing.assert_array_equal(np.concatenate([o.values for o in serial[name]]),
+                                      np.concatenate([o.values for o in by_address[name]]),
+                                      err_msg=name)
 
 
 def n_atoms(frame):

@@ -33,11 +33,15 @@ SUFFIX = ".atomforge"
 
 #: kind → "module:Class" of every Potential subclass (imported on demand).
 POTENTIAL_KINDS: dict[str, str] = {
+    "snap": "atomforge.models.snap_potential:SNAPPotential",
     "meam_spline": "atomforge.models.meam_spline:SplineMEAM",
 }
 
 #: (suffix, "module:function") of foreign potential readers; each returns a Potential.
 FOREIGN_FORMATS: list[tuple[str, str]] = [
+    (".snapparam", "atomforge.models.snap_potential:read_lammps_snap"),
+    (".snapcoeff", "atomforge.models.snap_potential:read_lammps_snap"),
+    (".snap", "atomforge.models.snap_potential:read_lammps_snap"),
     (".meam.spline", "atomforge.models.meam_spline:read_lammps_meam_spline"),
     (".meam/spline", "atomforge.models.meam_spline:read_lammps_meam_spline"),
 ]

@@ -70,3 +70,10 @@ def matrix_to_voigt(matrix) -> np.ndarray:
     m = np.asarray(matrix, dtype=float)
     return np.stack([m[..., 0, 0], m[..., 1, 1], m[..., 2, 2],
                      m[..., 1, 2], m[..., 0, 2], m[..., 0, 1]], axis=-1)
+
+
+#: Conversion of 1 eV/Å² to J/m² (surface and stacking-fault energies).
+EV_A2_TO_J_M2 = _ase_units._e * 1e20
+
+#: Conversion of 1 eV/Å² to mJ/m².
+EV_A2_TO_MJ_M2 = EV_A2_TO_J_M2 * 1e3

@@ -28,6 +28,9 @@ CASES = {
     "unknown_element.json": r"unknown_element\.json, frame 0: field 'AtomTypes': unknown element "
                             r"symbol 'Xx' at atom 1",
     "empty.xyz": r"empty\.xyz: the file is empty",
+    # ase.io.read would skip lines for hours on this header
+    "huge_atom_count.xyz": r"huge_atom_count\.xyz, frame 1: field 'natoms': header says "
+                           r"999999999999 atoms but 1 lines follow; the file is truncated",
 }
 
 
@@ -85,6 +88,14 @@ FAST = settings(max_examples=40, deadline=None,
 def test_random_bytes_raise_data_error(tmp_path, data, suffix):
     path = tmp_path / f"garbage{suffix}"
     path.write_bytes(data)
+    assert_clean_outcome(path)
+
+
+@FAST
+@given(text=st.text(alphabet="0123456789 .-\nCuTaXLatticePropertiesenergyforcesRS=:\"", max_size=300))
+def test_random_xyz_like_text_raises_data_error(tmp_path, text):
+    path = tmp_path / "random.xyz"
+    path.write_text(text)
     assert_clean_outcome(path)
 
 

@@ -9,28 +9,32 @@ import pytest
 from atomforge.descriptors.cache import DescriptorCache
 from atomforge.errors import CacheError
 from atomforge.parallel import compute_descriptors
-from test_parallel import assert_identical, small_dataset
+from test_parallel import DESCRIPTORS, assert_identical, small_dataset
 from toy_descriptor import RadialGaussians
 
 
-class CountingDescriptor(RadialGaussians):
-    """Counts its compute calls (serial executor only) and can fail on a chosen call."""
+class Counting:
+    """Wraps a descriptor: counts its compute calls (serial executor only) and can fail on a
+    chosen call; everything else (name, to_dict, n_features, ...) is the wrapped descriptor's."""
 
-    def __init__(self, fail_at=None, **kw):
-        super().__init__(**kw)
-        self.calls, self.fail_at = 0, fail_at
+    def __init__(self, descriptor, fail_at=None):
+        self.descriptor, self.calls, self.fail_at = descriptor, 0, fail_at
+
+    def __getattr__(self, attr):
+        return getattr(self.descriptor, attr)
 
     def compute(self, frame, *, gradients=False):
         self.calls += 1
         if self.calls == self.fail_at:
             raise KeyboardInterrupt("interrupted")
-        return super().compute(frame, gradients=gradients)
+        return self.descriptor.compute(frame, gradients=gradients)
 
 
+@pytest.mark.parametrize("name", DESCRIPTORS)
 @pytest.mark.parametrize("gradients", [True, False], ids=["with-gradients", "values-only"])
-def test_cache_round_trip_is_exact(tmp_path, gradients):
+def test_cache_round_trip_is_exact(tmp_path, gradients, name):
     data = small_dataset(5)
-    desc = CountingDescriptor(cutoff=4.0, n_features=4)
+    desc = Counting(DESCRIPTORS[name]())
     path = tmp_path / "d.h5"
     first = compute_descriptors(desc, data, gradients=gradients, progress=False, cache=path)
     assert desc.calls == 5 and path.exists()
@@ -42,9 +46,10 @@ def test_cache_round_trip_is_exact(tmp_path, gradients):
     assert_identical(again, direct)
 
 
-def test_gradient_cache_serves_values_only_run(tmp_path):
+@pytest.mark.parametrize("name", DESCRIPTORS)
+def test_gradient_cache_serves_values_only_run(tmp_path, name):
     data = small_dataset(3)
-    desc = RadialGaussians(cutoff=4.0, n_features=4)
+    desc = DESCRIPTORS[name]()
     compute_descriptors(desc, data, gradients=True, progress=False, cache=tmp_path / "d.h5")
     values = compute_descriptors(desc, data, gradients=False, progress=False,
                                  cache=tmp_path / "d.h5")
@@ -81,18 +86,19 @@ def test_other_frames_are_refused(tmp_path, change):
         compute_descriptors(desc, other, progress=False, cache=path)
 
 
-def test_interrupted_run_resumes_without_recomputing(tmp_path):
+@pytest.mark.parametrize("name", DESCRIPTORS)
+def test_interrupted_run_resumes_without_recomputing(tmp_path, name):
     data = small_dataset(12)
     path = tmp_path / "d.h5"
     # 2 workers → checkpoints every 8 frames; the 10th compute call is interrupted
-    desc = CountingDescriptor(fail_at=10, cutoff=4.0, n_features=4)
+    desc = Counting(DESCRIPTORS[name](), fail_at=10)
     with pytest.raises(KeyboardInterrupt):
         compute_descriptors(desc, data, gradients=True, n_workers=2, progress=False, cache=path)
     assert not path.exists()
     partial = path.with_name("d.h5.partial")
     with h5py.File(partial) as f:
         assert sorted(f["frames"]) == [f"{k:08d}" for k in range(8)]
-    resumed = CountingDescriptor(cutoff=4.0, n_features=4)
+    resumed = Counting(DESCRIPTORS[name]())
     out = compute_descriptors(resumed, data, gradients=True, n_workers=2, progress=False,
                               cache=path)
     assert resumed.calls == 4 and path.exists() and not partial.exists()

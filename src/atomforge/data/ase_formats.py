@@ -45,7 +45,11 @@ def read_ase(path, *, format: str | None = None, index=":", groups=None) -> list
     if path.is_file() and path.stat().st_size == 0:
         raise DataError("the file is empty", source=src)
     try:
+        if _resolved_format(path, format) in ("xyz", "extxyz"):
+            _check_xyz_headers(path)
         images = ase.io.read(path, index=index, format=format)
+    except DataError:
+        raise
     except Exception as err:  # ASE raises many types for a malformed file
         raise DataError(f"cannot be read as {format or 'any format ASE knows'} "
                         f"({type(err).__name__}: {err}); check the file is complete (not truncated), "
@@ -65,6 +69,39 @@ def read_ase(path, *, format: str | None = None, index=":", groups=None) -> list
         for frame, name in zip(frames, names):
             frame.group = str(name)
     return frames
+
+
+def _resolved_format(path: Path, format: str | None) -> str | None:
+    from ase.io.formats import filetype
+
+    if format is not None or not path.is_file():
+        return format
+    return filetype(str(path), guess=True)
+
+
+def _check_xyz_headers(path: Path) -> None:
+    """Check every XYZ frame header against the lines that follow it.
+
+    ``ase.io.read`` trusts the atom count: a corrupt header such as ``999999999999`` makes it
+    skip lines for hours. Lines starting with ``VEC`` after a frame are lattice lines.
+    """
+    with open(path, encoding="utf-8", errors="replace") as f:
+        lines = f.read().splitlines()
+    pos, k = 0, 0
+    while pos < len(lines) and lines[pos].strip():
+        try:
+            n = int(lines[pos])
+        except ValueError:
+            return  # ASE reports the malformed header itself
+        left = len(lines) - pos - 2
+        if n < 0 or n > left:
+            raise DataError(f"header says {n} atoms but {max(left, 0)} lines follow; the file is "
+                            "truncated or the header is wrong", source=str(path), frame=k,
+                            field="natoms")
+        pos += 2 + n
+        while pos < len(lines) and lines[pos].lstrip().startswith("VEC"):
+            pos += 1
+        k += 1
 
 
 def _atoms_to_frame(atoms: Atoms, path: Path, k: int) -> Frame:

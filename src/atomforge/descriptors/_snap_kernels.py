@@ -295,13 +295,18 @@ def _values_kernel(chunks, offsets, vectors, dist, rcut, weight, params, twojmax
 
 @njit(cache=True, fastmath=False, parallel=True)
 def _gradient_kernel(chunks, offsets, vectors, dist, rcut, weight, params, twojmax, u_block, n_u,
-                     rootpq, comp_index, comp_weight, zinfo, cg, bterm, bfac, bj, max_neigh,
-                     values, grad):
-    """Values and gradients; grad row offsets[i] + i is the self row of i, then its neighbours."""
+                     rootpq, comp_index, comp_weight, zinfo, cg, bterm, bfac, bj, blocks,
+                     max_neigh, values, grad):
+    """Values and gradients; grad row offsets[i] + i is the self row of i, then its neighbours.
+
+    ``blocks`` = (comp_start, comp_count, block_ptr, block_rows) of the tables."""
     rmin0, switchflag, bzero = params[1], int(params[3]), params[4]
+    comp_start, comp_count, block_ptr, block_rows = blocks
     n_z = zinfo.shape[0]
     n_comp = comp_index.shape[0]
     n_b = bterm.shape[0]
+    max_rows = np.max(block_ptr[1:] - block_ptr[:-1])
+    max_count = np.max(comp_count)
     for c in prange(chunks.shape[0] - 1):
         ur = np.empty((max(max_neigh, 1), n_u))
         ui = np.empty((max(max_neigh, 1), n_u))
@@ -313,7 +318,8 @@ def _gradient_kernel(chunks, offsets, vectors, dist, rcut, weight, params, twojm
         dui = np.empty((n_u, 3))
         du = np.empty(2 * n_comp * 3 * max_neigh)   # [2e (+1 for imag), n, xyz]
         db = np.empty(n_b * 3 * max_neigh)          # [k, n, xyz]
-        cmat = np.empty((n_b, 2 * n_comp))
+        cbuf = np.empty(max_rows * 2 * max_count)
+        tbuf = np.empty(max_rows * 3 * max_neigh)
         for i in range(chunks[c], chunks[c + 1]):
             p0 = offsets[i]
             p1 = offsets[i + 1]
@@ -344,19 +350,33 @@ def _gradient_kernel(chunks, offsets, vectors, dist, rcut, weight, params, twojm
                     for x in range(3):
                         du[base + x] = dsfac * ur[n, u] * uvec[x] + sfac * dur[u, x]
                         du[base + L + x] = dsfac * ui[n, u] * uvec[x] + sfac * dui[u, x]
-            # ∂B = C · ∂U: C holds the Z factors of the three terms per B (dense; BLAS GEMM)
-            cmat[:, :] = 0.0
-            for k in range(n_b):
-                for t in range(3):
-                    zoff = bterm[k, t, 0]
-                    coff = bterm[k, t, 1]
-                    f = bfac[k, t]
-                    for e in range(bterm[k, t, 2]):
-                        w = f * comp_weight[coff + e]
-                        cmat[k, 2 * (coff + e)] += w * zr[zoff + e]
-                        cmat[k, 2 * (coff + e) + 1] += w * zi[zoff + e]
-            np.dot(cmat, du[: 2 * n_comp * L].reshape((2 * n_comp, L)),
-                   db[: n_b * L].reshape((n_b, L)))
+            # ∂B = C · ∂U, with C holding the Z factors of the three terms per B, one small GEMM
+            # per U block J over the rows of the B that have a term in J (C is ~1/3 non-zero)
+            db[: n_b * L] = 0.0
+            for jb in range(twojmax + 1):
+                cs = comp_start[jb]
+                nc = comp_count[jb]
+                r0 = block_ptr[jb]
+                nr = block_ptr[jb + 1] - r0
+                cmat = cbuf[: nr * 2 * nc].reshape((nr, 2 * nc))
+                cmat[:, :] = 0.0
+                for r in range(nr):
+                    k = block_rows[r0 + r]
+                    for t in range(3):
+                        if bterm[k, t, 1] != cs:
+                            continue
+                        zoff = bterm[k, t, 0]
+                        f = bfac[k, t]
+                        for e in range(nc):
+                            w = f * comp_weight[cs + e]
+                            cmat[r, 2 * e] += w * zr[zoff + e]
+                            cmat[r, 2 * e + 1] += w * zi[zoff + e]
+                part = tbuf[: nr * L].reshape((nr, L))
+                np.dot(cmat, du[2 * cs * L: 2 * (cs + nc) * L].reshape((2 * nc, L)), part)
+                for r in range(nr):
+                    k = block_rows[r0 + r]
+                    for q in range(L):
+                        db[k * L + q] += part[r, q]
             for n in range(nn):
                 row = row0 + 1 + n
                 for k in range(n_b):
@@ -390,7 +410,9 @@ def bispectrum_gradients(tables, offsets, vectors, dist, rcut, weight, params):
             _gradient_kernel(_chunks(n_atoms), offsets, vectors, dist, rcut, weight, params,
                              tables.twojmax, tables.u_block, tables.n_u, tables.rootpq,
                              tables.comp_index, tables.comp_weight, tables.zinfo, tables.cg,
-                             tables.bterm, tables.bfac, tables.bj, max_neigh, values, grad)
+                             tables.bterm, tables.bfac, tables.bj,
+                             (tables.comp_start, tables.comp_count, tables.block_ptr,
+                              tables.block_rows), max_neigh, values, grad)
     return values, grad
 
 

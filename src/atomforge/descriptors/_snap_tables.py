@@ -85,6 +85,9 @@ class SnapTables:
         Factors of those terms: 2, 2(j+1)/(j1+1), 2(j+1)/(j2+1).
     bj : ndarray (n_b,), int64
         The j of each B (for bzero = j+1).
+    block_ptr, block_rows : ndarray (twojmax+2,), (n_rows,), int64
+        The B whose gradient has a term in compact U block J (∂B = C·∂U is non-zero only there):
+        ``block_rows[block_ptr[J] : block_ptr[J+1]]``, ascending.
     """
 
     twojmax: int
@@ -101,6 +104,8 @@ class SnapTables:
     bterm: np.ndarray
     bfac: np.ndarray
     bj: np.ndarray
+    block_ptr: np.ndarray
+    block_rows: np.ndarray
 
 
 @lru_cache(maxsize=16)
@@ -167,6 +172,8 @@ def snap_tables(twojmax: int) -> SnapTables:
             bterm[k, t] = (z_off[zt], comp_start[jd], comp_count[jd])
             bfac[k, t] = fac
     n_z_values = sum(int(comp_count[j]) for (_, _, j) in triples_b)
+    rows = [[k for k, t in enumerate(triples_b) if jd in t] for jd in range(J + 1)]
+    block_ptr = np.cumsum([0] + [len(r) for r in rows]).astype(np.int64)
     return SnapTables(
         twojmax=J, u_block=u_block, n_u=n_u, rootpq=rootpq,
         comp_index=np.asarray(comp_index, dtype=np.int64),
@@ -174,4 +181,5 @@ def snap_tables(twojmax: int) -> SnapTables:
         comp_start=comp_start, comp_count=comp_count,
         zinfo=np.asarray(zinfo, dtype=np.int64).reshape(-1, 10), n_z_values=n_z_values,
         cg=np.asarray(cg, dtype=np.float64), bterm=bterm, bfac=bfac,
-        bj=np.asarray([t[2] for t in triples_b], dtype=np.int64))
+        bj=np.asarray([t[2] for t in triples_b], dtype=np.int64), block_ptr=block_ptr,
+        block_rows=np.asarray([k for r in rows for k in r], dtype=np.int64))

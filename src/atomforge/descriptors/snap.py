@@ -8,6 +8,7 @@ LAMMPS order, so a coefficient vector of a LAMMPS ``.snapcoeff`` file applies un
 
 from __future__ import annotations
 
+import difflib
 from typing import ClassVar
 
 import numpy as np
@@ -58,8 +59,9 @@ class Bispectrum:
     neighbour image. LAMMPS ``snad/atom`` and ``compute snap ... dgradflag 1`` hold −∂B/∂r.
 
     The kernels run in parallel over atoms on numba's threads (``numba.set_num_threads``). With
-    gradients, each atom's ∂B = C·∂U is one small GEMM; while it runs, scipy's OpenBLAS is held to
-    one thread (and restored afterwards) so that BLAS threads do not compete with numba's.
+    gradients, each atom's ∂B = C·∂U is one small GEMM per U block; while they run, scipy's
+    OpenBLAS is held to one thread (and restored afterwards) so that BLAS threads do not compete
+    with numba's.
     """
 
     name: ClassVar[str] = "snap"
@@ -114,7 +116,10 @@ class Bispectrum:
     def from_dict(cls, spec: dict) -> "Bispectrum":
         unknown = sorted(set(spec) - set(_KEYS))
         if unknown:
-            raise ConfigError(f"Bispectrum: unknown hyperparameter(s) {unknown}; known: {list(_KEYS)}")
+            hints = [f"{key!r}: did you mean {close[0]!r}?" for key in unknown
+                     if (close := difflib.get_close_matches(key, _KEYS, n=1))]
+            raise ConfigError(f"Bispectrum: unknown hyperparameter(s) {unknown}; "
+                              + " ".join(hints + [f"known: {list(_KEYS)}"]))
         return cls(**spec)
 
     def __repr__(self) -> str:

