@@ -107,12 +107,15 @@ class LammpsSession:
         return self.prism.vector_to_ase(out)
 
     def stress(self) -> np.ndarray:
-        """Stress Voigt [xx, yy, zz, yz, xz, xy], eV/Å³, ASE sign (positive = tensile)."""
+        """Stress Voigt [xx, yy, zz, yz, xz, xy], eV/Å³, ASE sign (positive = tensile).
+
+        Converted with LAMMPS' own eV/Å³ → bar factor (``nktv2p``), not ASE's ``bar``: the two
+        differ by 7.5e-8 relative, which would spoil a 1e-8 virial comparison.
+        """
         names = ["pxx", "pyy", "pzz", "pyz", "pxz", "pxy"]
         p = np.array([self.lmp.get_thermo(n) for n in names])  # bar, positive = compressive
         m = np.array([[p[0], p[5], p[4]], [p[5], p[1], p[3]], [p[4], p[3], p[2]]])
         m = self.prism.tensor2_to_ase(m)
-        # undo LAMMPS' own eV/Å³ → bar factor (its constants differ from ASE's by ~1e-7)
         nktv2p = float(self.lmp.extract_global("nktv2p"))
         return -np.array([m[0, 0], m[1, 1], m[2, 2], m[1, 2], m[0, 2], m[0, 1]]) / nktv2p
 

@@ -1,4 +1,7 @@
-"""Models: the learned part of a potential (linear, quadratic, spline MEAM, ...)."""
+"""Models: the learned part of a potential (linear, quadratic, spline MEAM, ...).
+
+``SplineMEAM`` lives in :mod:`atomforge.models.meam_spline` (imported on demand).
+"""
 
 from .linear import MODELS, LinearModel, QuadraticModel, make_model
 
