@@ -94,6 +94,7 @@ def test_isolated_atom_has_zero_energy():
     assert ev.energy == 0.0
 
 
+@pytest.mark.shared_data
 def test_unknown_variant_is_rejected():
     with pytest.raises(ConfigError, match="known"):
         two_element_potential().__class__(["Ni"], {}, "meam2")
