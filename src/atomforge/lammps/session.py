@@ -107,16 +107,7 @@ class LammpsSession:
         return self.prism.vector_to_ase(out)
 
     def stress(self) -> np.ndarray:
-<<<<<<< HEAD
-        """Stress Voigt [xx, yy, zz, yz, xz, xy], eV/Å³, ASE sign (positive = tensile).
-
-        Converted with LAMMPS' own eV/Å³ → bar factor (``nktv2p``), not ASE's ``bar``: the two
-        differ by 7.5e-8 relative, which would spoil a 1e-8 virial comparison.
-        """
-        bar = 1.0 / float(self.lmp.extract_global("nktv2p"))
-=======
         """Stress Voigt [xx, yy, zz, yz, xz, xy], eV/Å³, ASE sign (positive = tensile)."""
->>>>>>> smeam
         names = ["pxx", "pyy", "pzz", "pyz", "pxz", "pxy"]
         p = np.array([self.lmp.get_thermo(n) for n in names])  # bar, positive = compressive
         m = np.array([[p[0], p[5], p[4]], [p[5], p[1], p[3]], [p[4], p[3], p[2]]])

@@ -1,9 +1,5 @@
-<<<<<<< HEAD
-"""Models of per-atom energies: linear and quadratic in a descriptor."""
+"""Models: the learned part of a potential (linear, quadratic, spline MEAM, ...)."""
 
 from .linear import MODELS, LinearModel, QuadraticModel, make_model
 
 __all__ = ["MODELS", "LinearModel", "QuadraticModel", "make_model"]
-=======
-"""Models: the learned part of a potential (linear, quadratic, spline MEAM, ...)."""
->>>>>>> smeam
