@@ -155,6 +155,17 @@ def test_cu_vacancy_migration_neb_matches_native_saddle_and_published(cu):
     assert res.path_energies[0] == 0.0 and abs(res.path_energies[-1]) < 1e-6  # symmetric hop
 
 
+@pytest.mark.slow
+def test_si_vacancy_neb_converges_and_finds_the_native_split_vacancy(si):
+    """Tersoff Si: the simple vacancy is barely stable; the NEB midpoint is the split vacancy ~1 eV lower."""
+    pair, calc, lat = si
+    res = vacancy_migration(lat.atoms, calc, (2, 2, 2), n_images=5, fmax=0.01)
+    mid = native.vacancy_midpoint_energy(pair, "diamond", lat.a, 2, (0.25, 0.25, 0.25))
+    assert abs(res.path_energies[3] - mid) < 0.005
+    assert res.intermediate_minimum == res.path_energies[3] < -0.5
+    assert abs(res.path_energies[-1]) < 1e-6
+
+
 def test_cu_octahedral_interstitial_matches_create_atoms(cu):
     pair, calc, lat = cu
     site = np.array([1.5, 1.0, 1.0]) * lat.a
