@@ -125,6 +125,10 @@ def surface_energy(pair, lattice: str, a: float, miller, periods: int, vacuum: f
     n.setup(lattice, a, (fx * a, fy * a, lz), orient)
     n_atoms = n.natoms()
     e_bulk = n.pe()
+    z = np.sort(np.array(n.lmp.numpy.extract_atom("x")[:n_atoms])[:, 2] % lz)
+    gaps = np.diff(np.append(z, z[0] + lz))
+    k = int(np.argmax(gaps))  # cut in the widest gap between planes (diamond (111): the shuffle plane)
+    n.cmd(f"displace_atoms all move 0 0 {float(-(z[k] + gaps[k] / 2))!r} units box")
     n.cmd(f"change_box all z final 0 {float(lz + vacuum)!r} units box")
     n.minimize(0.0, 1e-6)
     e_slab = n.pe()
@@ -198,21 +202,29 @@ def hcp_lattice(pair, a0: float) -> tuple[float, float, float]:
 
 
 def fcc_vacancy_saddle(pair, a: float, reps: int) -> float:
-    """Nearest-neighbour vacancy hop barrier (eV) in fcc from the symmetric saddle.
+    """Nearest-neighbour vacancy hop barrier (eV) in fcc from the symmetric saddle."""
+    return vacancy_midpoint_energy(pair, "fcc", a, reps, (0.5, 0.5, 0.0))
 
-    The hopping atom sits at the midpoint of its jump, where its force vanishes by symmetry; it is
-    held there (``fix setforce 0 0 0``) while every other atom relaxes (``minimize``).
+
+def vacancy_midpoint_energy(pair, lattice: str, a: float, reps: int, hop) -> float:
+    """Energy (eV) of a vacancy's hopping neighbour held at the midpoint of its jump, relative to the vacancy.
+
+    The vacancy is at the origin and the hopping atom at ``hop`` × a; at the midpoint its force
+    vanishes by symmetry; it is held there (``fix setforce 0 0 0``) while every other atom relaxes
+    (``minimize``). fcc: the saddle; Tersoff diamond Si: the split vacancy.
     """
     n = Native(pair)
     energies = []
+    per_cell = {"fcc": 4, "diamond": 8}[lattice]
+    hx, hy, hz = (float(v * a) for v in hop)
     for saddle in (False, True):
-        n.setup("fcc", a, (reps * a,) * 3)
-        h = float(a / 2)
+        n.setup(lattice, a, (reps * a,) * 3)
         n.cmd("group gone id 1", "delete_atoms group gone compress no",
-              f"region hop sphere {h!r} {h!r} 0.0 0.1 units box", "group hop region hop")
+              f"region hop sphere {hx!r} {hy!r} {hz!r} 0.1 units box", "group hop region hop")
         if saddle:
-            assert n.lmp.get_natoms() == 4 * reps**3 - 1
-            n.cmd(f"displace_atoms hop move {-h / 2!r} {-h / 2!r} 0.0 units box", "fix hold hop setforce 0.0 0.0 0.0")
+            assert n.lmp.get_natoms() == per_cell * reps**3 - 1
+            n.cmd(f"displace_atoms hop move {-hx / 2!r} {-hy / 2!r} {-hz / 2!r} units box",
+                  "fix hold hop setforce 0.0 0.0 0.0")
         n.minimize(0.0, 1e-6)
         energies.append(n.pe())
     n.close()

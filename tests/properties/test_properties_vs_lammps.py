@@ -18,7 +18,7 @@ from atomforge.properties.defects import interstitial_formation, vacancy_formati
 from atomforge.properties.elastic import elastic_constants
 from atomforge.properties.lattice import lattice_constants
 from atomforge.properties.stacking_faults import gamma_line
-from atomforge.properties.surfaces import surface_energy
+from atomforge.properties.surfaces import make_slab, surface_energy
 
 import native_lammps as native
 
@@ -81,14 +81,37 @@ def test_cu_surface_energy_matches_slab_minimize(cu, miller, periods):
     assert abs(ours.energy - ref) < 0.01 * ref
 
 
-def test_si_surface_energy_matches_slab_minimize():
+@pytest.fixture(scope="module")
+def si():
     pair = builtin_pair("Si_tersoff")
     calc = pair.calculator()
-    lat = lattice_constants("Si", "diamond", calc)
-    ours = surface_energy(lat.atoms, calc, (1, 0, 0), lat.energy_per_atom, layers=4, fmax=1e-3)
-    ref, n_ref, area_ref = native.surface_energy(pair, "diamond", lat.a, (1, 0, 0), 4)
+    return pair, calc, lattice_constants("Si", "diamond", calc)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("miller,layers,periods", [((1, 0, 0), 4, 4), ((1, 1, 0), 4, 2), ((1, 1, 1), 6, 2)])
+def test_si_surface_energy_matches_slab_minimize(si, miller, layers, periods):
+    pair, calc, lat = si
+    ours = surface_energy(lat.atoms, calc, miller, lat.energy_per_atom, layers=layers, fmax=1e-3)
+    ref, n_ref, area_ref = native.surface_energy(pair, "diamond", lat.a, miller, periods)
     assert ours.n_atoms / ours.area == pytest.approx(n_ref / area_ref)
     assert abs(ours.energy - ref) < 0.01 * ref
+
+
+@pytest.mark.parametrize("miller,bonds", [((1, 0, 0), 2), ((1, 1, 0), 3), ((1, 1, 1), 3)])
+def test_si_slab_is_cut_between_widely_spaced_planes(si, miller, bonds):
+    """Diamond (111) is cut at the shuffle plane: each surface atom keeps 3 of its 4 bonds (glide: 1)."""
+    from ase.neighborlist import neighbor_list
+
+    _, _, lat = si
+    slab = make_slab(lat.atoms, miller, 6)
+    bond = lat.a * np.sqrt(3) / 4
+    i = neighbor_list("i", slab, 1.1 * bond)
+    count = np.bincount(i, minlength=len(slab))
+    z = slab.positions @ (np.cross(slab.cell[0], slab.cell[1]) / np.linalg.norm(np.cross(slab.cell[0], slab.cell[1])))
+    top, bottom = np.isclose(z, z.max(), atol=0.05), np.isclose(z, z.min(), atol=0.05)
+    assert np.all(count[top] == bonds) and np.all(count[bottom] == bonds)
+    assert np.all(count[(z < z.max() - 1.5) & (z > z.min() + 1.5)] == 4)
 
 
 def test_cu_gamma_line_matches_tilted_box(cu):
@@ -130,6 +153,17 @@ def test_cu_vacancy_migration_neb_matches_native_saddle_and_published(cu):
     assert abs(res.barrier - native.fcc_vacancy_saddle(pair, lat.a, 3)) < 0.005
     assert res.barrier == pytest.approx(0.69, abs=0.01)
     assert res.path_energies[0] == 0.0 and abs(res.path_energies[-1]) < 1e-6  # symmetric hop
+
+
+@pytest.mark.slow
+def test_si_vacancy_neb_converges_and_finds_the_native_split_vacancy(si):
+    """Tersoff Si: the simple vacancy is barely stable; the NEB midpoint is the split vacancy ~1 eV lower."""
+    pair, calc, lat = si
+    res = vacancy_migration(lat.atoms, calc, (2, 2, 2), n_images=5, fmax=0.01)
+    mid = native.vacancy_midpoint_energy(pair, "diamond", lat.a, 2, (0.25, 0.25, 0.25))
+    assert abs(res.path_energies[3] - mid) < 0.005
+    assert res.intermediate_minimum == res.path_energies[3] < -0.5
+    assert abs(res.path_energies[-1]) < 1e-6
 
 
 def test_cu_octahedral_interstitial_matches_create_atoms(cu):

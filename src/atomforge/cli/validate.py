@@ -18,8 +18,12 @@ import typer
 from . import app
 
 
-def _calculator(potential: str, pair_style: str | None, pair_coeff: list[str], element: str):
-    """(ASE calculator, display name, LAMMPS pair lines or None) for POTENTIAL."""
+def _calculator(potential: str, pair_style: str | None, pair_coeff: list[str], element: str, out: Path):
+    """(ASE calculator, display name, LAMMPS pair lines or None) for POTENTIAL.
+
+    An atomforge potential with a LAMMPS form is exported to ``out/lammps`` so that the cost
+    family also times it in native LAMMPS.
+    """
     from ..errors import ConfigError
     from ..lammps.pair import BUILTIN_PAIRS, LammpsPair, builtin_pair
 
@@ -39,9 +43,11 @@ def _calculator(potential: str, pair_style: str | None, pair_coeff: list[str], e
     if pair is not None:
         return pair.calculator(), Path(potential).stem if potential != "lammps" else pair_style, pair.commands()
     from .. import load
+    from ..lammps.export import export_pair_lines
 
     pot = load(potential)
-    return pot.calculator(), Path(potential).stem, None
+    stem = Path(potential).name.split(".")[0]
+    return pot.calculator(), stem, export_pair_lines(pot, out / "lammps", stem)
 
 
 @app.command()
@@ -63,7 +69,7 @@ def validate(
     from ..errors import ConfigError
     from ..properties import PROPERTIES, validate as run
 
-    calc, name, pair_lines = _calculator(potential, pair_style, pair_coeff, element)
+    calc, name, pair_lines = _calculator(potential, pair_style, pair_coeff, element, out)
     if reference == "none":
         ref = None
     elif reference == "builtin":

@@ -158,7 +158,8 @@ def _family(name: str, cfg: ValidateConfig, calc, state: dict) -> tuple[dict, di
     if name == "migration":
         r = defects.vacancy_migration(unit_cell, calc, (cfg.neb_supercell,) * 3, n_images=cfg.neb_images)
         sec = {"Evm": q(r.barrier, "eV", supercell=list(r.supercell), n_atoms=r.n_atoms),
-               "path_energies": q(r.path_energies, "eV"), "method": "climbing-image NEB (ASE)"}
+               "path_energies": q(r.path_energies, "eV"), "method": "climbing-image NEB (ASE)",
+               "intermediate_minimum": q(r.intermediate_minimum, "eV")}
         return sec, {"Evm": q(r.barrier, "eV")}
     if name == "interstitial":
         site = np.asarray(cfg.interstitial_site or DEFAULT_SITES[st]) + 1.0  # inside the second cell

@@ -3,6 +3,8 @@
 γ = (E_slab − N e_bulk) / (2 A), with e_bulk the energy per atom of the relaxed bulk, A the area
 of the slab's in-plane cell, and both faces relaxed (ions only, fixed cell). Slabs are cut from
 the conventional cell with ``ase.build.surface`` and kept periodic with vacuum along the normal.
+The cut falls in the widest gap between atomic planes, which breaks the fewest bonds: for diamond
+(111) that is the shuffle plane (one dangling bond per surface atom), not the glide plane (three).
 """
 
 from __future__ import annotations
@@ -41,9 +43,25 @@ class SurfaceResult:
 
 def make_slab(unit: Atoms, miller, layers: int, vacuum: float = 10.0) -> Atoms:
     """Periodic slab of ``layers`` layers of ``unit`` cut along ``miller`` with ``vacuum`` Å on each side."""
-    slab = surface(unit, tuple(miller), layers, vacuum=vacuum, periodic=True)
+    slab = surface(unit, tuple(miller), layers, vacuum=None, periodic=True)
+    normal = np.cross(slab.cell[0], slab.cell[1])
+    normal /= np.linalg.norm(normal)
+    height = float(slab.cell[2] @ normal)
+    slab.translate(-widest_gap_centre(slab.positions @ normal, height) * normal)
     slab.wrap()
+    slab.center(vacuum=vacuum, axis=2)
     return slab
+
+
+def widest_gap_centre(z: np.ndarray, period: float, tol: float = 1e-6) -> float:
+    """Centre (Å) of the widest gap between planes at heights ``z`` (Å) repeating every ``period`` Å.
+
+    The first of equally wide gaps (within ``tol``) is taken.
+    """
+    planes = np.unique(np.round(np.mod(z, period) / tol).astype(np.int64)) * tol
+    gaps = np.diff(np.append(planes, planes[0] + period))
+    k = int(np.flatnonzero(gaps > gaps.max() - 1e3 * tol)[0])
+    return float(planes[k] + gaps[k] / 2)
 
 
 def surface_energy(unit: Atoms, calc, miller, e_bulk: float, *, layers: int = 6,
