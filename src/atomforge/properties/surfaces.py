@@ -42,13 +42,23 @@ class SurfaceResult:
 
 
 def make_slab(unit: Atoms, miller, layers: int, vacuum: float = 10.0) -> Atoms:
-    """Periodic slab of ``layers`` layers of ``unit`` cut along ``miller`` with ``vacuum`` Å on each side."""
-    slab = surface(unit, tuple(miller), layers, vacuum=None, periodic=True)
-    normal = np.cross(slab.cell[0], slab.cell[1])
-    normal /= np.linalg.norm(normal)
-    height = float(slab.cell[2] @ normal)
-    slab.translate(-widest_gap_centre(slab.positions @ normal, height) * normal)
-    slab.wrap()
+    """Periodic slab of ``layers`` layers of ``unit`` cut along ``miller`` with ``vacuum`` Å on each side.
+
+    One layer is the repeat of ``unit`` along the surface normal (as in ``ase.build.surface``),
+    so the slab holds ``layers * len(unit)`` atoms. The slab is the window ``layers`` repeats
+    high, starting in the widest gap between planes, taken from a contiguous stack of
+    ``layers + 1`` repeats. (Wrapping atoms across the orthogonalized c vector of
+    ``ase.build.surface`` would be wrong: that vector is not a lattice vector when ``layers``
+    is not a multiple of the stacking period, e.g. 4 fcc (111) layers.)
+    """
+    stack = surface(unit, tuple(miller), layers + 1, vacuum=None, periodic=True)
+    height = float(stack.cell[2, 2]) / (layers + 1)  # one repeat along the normal (c ∥ z)
+    z = stack.positions[:, 2]
+    z0 = widest_gap_centre(z, height) % height
+    keep = (z > z0) & (z < z0 + layers * height)
+    slab = stack[keep]
+    slab.positions[:, 2] -= z0
+    slab.cell[2] = (0.0, 0.0, layers * height)
     slab.center(vacuum=vacuum, axis=2)
     return slab
 
