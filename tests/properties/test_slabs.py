@@ -67,3 +67,46 @@ def test_diamond_111_slab_is_cut_at_the_shuffle_plane_for_any_thickness(layers):
     surface_atoms = np.isclose(z, z.max(), atol=0.05) | np.isclose(z, z.min(), atol=0.05)
     assert np.all(count[surface_atoms] == 3)
     assert np.all(count[~surface_atoms] == 4)
+
+
+def stacked_fcc111(a, sequence, repeat=2):
+    """Orthogonal periodic cell of close-packed (111) planes stacked as ``sequence`` ("ABCAB...")."""
+    from ase import Atoms
+
+    s = a / np.sqrt(2)  # nearest-neighbour distance
+    a1, a2 = np.array([s, 0, 0]), np.array([s / 2, s * np.sqrt(3) / 2, 0])
+    d = a / np.sqrt(3)
+    shift = {"A": 0.0, "B": 1 / 3, "C": 2 / 3}
+    pos = [shift[p] * (a1 + a2) + (k * d) * np.array([0, 0, 1]) for k, p in enumerate(sequence)]
+    atoms = Atoms("Cu" * len(pos), positions=pos, cell=[a1, a2, [0, 0, len(pos) * d]], pbc=True)
+    return atoms.repeat((repeat, repeat, 1))
+
+
+@pytest.mark.parametrize("n_periods", [3, 4])
+def test_gamma_line_intrinsic_fault_matches_stacking_with_a_missing_plane(n_periods):
+    """Unrelaxed γ_isf from the tilted cell equals that of ABC…AB|AB… (one plane removed)."""
+    from atomforge.properties.stacking_faults import gamma_line
+    from atomforge.units import EV_A2_TO_MJ_M2
+
+    unit = bulk("Cu", "fcc", a=A_FCC, cubic=True)
+    unit.calc = EMT()
+    e_bulk = unit.get_potential_energy() / len(unit)
+    line = gamma_line("Cu", "fcc", A_FCC, EMT(), "111_112", n_points=2, n_periods=n_periods, relax=False)
+    faulted = stacked_fcc111(A_FCC, "ABC" * n_periods + "AB")
+    g, _, _ = excess_per_area(faulted, e_bulk)
+    assert abs(g * EV_A2_TO_MJ_M2) > 1.0  # EMT Cu: γ_isf ≈ −5.4 mJ/m²
+    assert line.energy[-1] == pytest.approx(g * EV_A2_TO_MJ_M2, abs=1e-6)
+    perfect, _, _ = excess_per_area(stacked_fcc111(A_FCC, "ABC" * n_periods), e_bulk)
+    assert abs(perfect) < 1e-12
+
+
+@pytest.mark.parametrize("structure,system,periods", [("fcc", "111_112", 3), ("bcc", "110_111", 1),
+                                                      ("bcc", "112_111", 1)])
+def test_gamma_line_is_zero_after_a_lattice_translation(structure, system, periods):
+    """Shearing by a full lattice vector of the slip plane restores the perfect crystal (fcc: 3 partials)."""
+    from atomforge.properties.stacking_faults import gamma_line
+
+    a = A_FCC if structure == "fcc" else A_BCC
+    line = gamma_line("Cu", structure, a, EMT(), system, n_points=3, max_fraction=periods, relax=False)
+    assert abs(line.energy[-1]) < 1e-6
+    assert line.energy[1] > 1.0
