@@ -1,4 +1,4 @@
-"""``atomforge fit CONFIG.yaml``: fit a SNAP/qSNAP potential."""
+"""``atomforge fit CONFIG.yaml``: fit a SNAP/qSNAP or spline-MEAM potential."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def fit(config: Path = typer.Argument(..., help="YAML fit configuration (see exa
         print_config: bool = typer.Option(False, "--print-config",
                                           help="Print the validated configuration with all defaults and exit."),
         progress: bool = typer.Option(True, help="Show progress bars on stderr.")):
-    """Fit a potential: read the data, compute descriptors, solve, write the potential and a fit report.
+    """Fit a potential: read the data, fit (SNAP: solve; s-MEAM: CMA-ES), write the potential and a fit report.
 
     Outputs are written only when the fit has finished, each atomically, so an interrupted fit
     (Ctrl-C) leaves no half-written file.
@@ -26,7 +26,7 @@ def fit(config: Path = typer.Argument(..., help="YAML fit configuration (see exa
     import yaml
 
     from ..fileio import write_atomically
-    from ..fitting.config import load_config, resolve_path
+    from ..fitting.config import SMEAMSpec, load_config, resolve_path
     from ..fitting.fit import fit_from_config
     from ._progress import progress_bars
 
@@ -39,8 +39,15 @@ def fit(config: Path = typer.Argument(..., help="YAML fit configuration (see exa
     pot_path = result.potential.save(output if output is not None else resolve_path(cfg.output.potential, base))
     report_path = resolve_path(cfg.output.report, base)
     write_atomically(report_path, lambda f: f.write(json.dumps(result.report, indent=1).encode()))
-    if cfg.output.lammps:
-        result.potential.write_lammps(resolve_path(cfg.output.lammps, base), pot_path.name.split(".")[0])
+    stem = pot_path.name.split(".")[0]
+    if isinstance(cfg.model, SMEAMSpec):  # a .meam.spline file always, in output.lammps or beside the potential
+        folder = resolve_path(cfg.output.lammps, base) if cfg.output.lammps else pot_path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        lammps_path = result.potential.write_lammps(folder / f"{stem}.meam.spline")
+        typer.echo(f"LAMMPS: {lammps_path} (pair_style meam/spline; energies there lack the fitted "
+                   f"reference energies {result.report['fit']['reference_energies']} eV/atom)")
+    elif cfg.output.lammps:
+        result.potential.write_lammps(resolve_path(cfg.output.lammps, base), stem)
     typer.echo(format_metrics_table(result.report))
     typer.echo(f"potential: {pot_path}\nreport: {report_path}")
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
 from ..errors import ConfigError
 
@@ -58,6 +58,45 @@ class ModelSpec(_Section):
     name: Literal["linear", "quadratic"] = Field("linear", description="linear = SNAP, quadratic = qSNAP.")
 
 
+class CMAESSpec(_Section):
+    """CMA-ES settings of an s-MEAM fit (see :class:`atomforge.fitting.cmaes.CMAESConfig`)."""
+
+    population: int | None = Field(None, ge=2, description="Population size (default: 4 + 3 ln n).")
+    sigma0: float = Field(0.05, gt=0, description="Initial step size, in knot-value units.")
+    generations: int = Field(200, ge=1, description="Generations per run.")
+    restarts: int = Field(0, ge=0, description="Restarts from the best point, with a larger population.")
+    polish: bool = Field(False, description="Polish the best point with SciPy Powell afterwards.")
+    checkpoint: str | None = Field("cmaes_checkpoint.pkl",
+                                   description="Checkpoint file, relative to the folder of output.potential "
+                                               "(null: none); an interrupted fit resumes from it.")
+    checkpoint_every: int = Field(10, ge=1, description="Generations between checkpoints.")
+    u_penalty: float = Field(10.0, ge=0, description="Weight of densities outside U's knot range.")
+    seed: int = 0
+
+
+class SMEAMSpec(_Section):
+    """A spline-MEAM model fitted with CMA-ES (Vita & Trinkle 2021)."""
+
+    name: Literal["smeam"]
+    variant: Literal["pair", "eam", "ffg", "smeam"] = Field(
+        "smeam", description="pair = φ; eam = φ, ρ, U; ffg = φ, U, f, g; smeam = all.")
+    elements: list[str] | None = Field(None, description="Elements (default: species, or the training data).")
+    init: str | None = Field(None, description="LAMMPS .meam.spline file whose knots start the fit "
+                                               "(relative to the YAML file; may contain {data_dir}).")
+    cutoff: float | None = Field(None, gt=0, description="Å; last knot of φ, ρ, f (required without init).")
+    r_min: float | None = Field(None, gt=0, description="Å; first knot of φ, ρ, f (default 0.5·cutoff).")
+    n_knots: int = Field(7, ge=3, description="Knots per spline (without init).")
+    u_range: tuple[float, float] = Field((-1.0, 1.0), description="Density range of U's knots (without init).")
+    forces_per_frame: int | None = Field(8, ge=0, description="Atoms per frame whose forces are fitted "
+                                                              "(null: all).")
+    cmaes: CMAESSpec = Field(default_factory=CMAESSpec)
+
+
+def _model_tag(value) -> str:
+    name = value.get("name") if isinstance(value, dict) else getattr(value, "name", None)
+    return "smeam" if name == "smeam" else "snap"
+
+
 class WeightsSpec(_Section):
     energy: float = Field(1.0, ge=0, description="Weight of energy-per-atom rows, atom/eV.")
     force: float = Field(1.0, ge=0, description="Weight of force rows, Å/eV.")
@@ -88,28 +127,52 @@ class FitConfig(_Section):
 
     species: list[str] | None = Field(None, description="Elements (default: those in the training data).")
     data: DataSpec
-    descriptor: DescriptorSpec
-    model: ModelSpec = Field(default_factory=ModelSpec)
+    descriptor: DescriptorSpec | None = None
+    model: Annotated[Union[Annotated[ModelSpec, Tag("snap")], Annotated[SMEAMSpec, Tag("smeam")]],
+                     Discriminator(_model_tag)] = Field(default_factory=ModelSpec)
     weights: WeightsSpec = Field(default_factory=WeightsSpec)
     solver: SolverSpec = Field(default_factory=SolverSpec)
     zbl: ZBLSpec | None = None
     output: OutputSpec = Field(default_factory=OutputSpec)
 
+    @model_validator(mode="after")
+    def _sections_of_model(self):
+        if isinstance(self.model, SMEAMSpec):
+            given = [k for k in ("descriptor", "solver", "zbl") if k in self.model_fields_set]
+            if given:
+                raise ValueError(f"{', '.join(given)}: not used by the s-MEAM model (model.name: smeam); "
+                                 "remove it")
+            if self.model.init is None and self.model.cutoff is None:
+                raise ValueError("model.cutoff is required for model.name: smeam without model.init")
+            if self.species and self.model.elements and list(self.species) != list(self.model.elements):
+                raise ValueError(f"species {self.species} and model.elements {self.model.elements} differ")
+        elif self.descriptor is None:
+            raise ValueError(f"section descriptor is required for model.name: {self.model.name}")
+        return self
+
 
 def _section_model(loc) -> type[BaseModel]:
     """The pydantic model that owns the key at ``loc`` (a pydantic error location)."""
     model: type[BaseModel] = FitConfig
+    tagged: dict[str, type[BaseModel]] = {}
     for part in loc[:-1]:
         if isinstance(part, int):
+            continue
+        if part in tagged:  # the tag of a discriminated union
+            model, tagged = tagged[part], {}
             continue
         field = model.model_fields.get(part)
         if field is None:
             break
         ann = field.annotation
         for cand in (ann, *getattr(ann, "__args__", ())):
+            tag = next((m.tag for m in getattr(cand, "__metadata__", ()) if isinstance(m, Tag)), None)
             for inner in (cand, *getattr(cand, "__args__", ())):
                 if isinstance(inner, type) and issubclass(inner, BaseModel):
-                    model = inner
+                    if tag is not None:
+                        tagged[tag] = inner
+                    else:
+                        model = inner
                     break
     return model
 
@@ -123,7 +186,8 @@ def parse_config(raw: dict, source: str = "config") -> FitConfig:
     except ValidationError as err:
         lines = []
         for e in err.errors():
-            where = ".".join(str(p) for p in e["loc"])
+            shown = [p for i, p in enumerate(e["loc"]) if not (i == 1 and e["loc"][0] == "model")]
+            where = ".".join(str(p) for p in shown)  # without the tag of the model union
             if e["type"] == "extra_forbidden":
                 key = str(e["loc"][-1])
                 allowed = list(_section_model(e["loc"]).model_fields)
@@ -131,7 +195,8 @@ def parse_config(raw: dict, source: str = "config") -> FitConfig:
                 hint = f" Did you mean {near[0]!r}?" if near else ""
                 lines.append(f"unknown key {where!r}.{hint} Allowed keys here: {', '.join(allowed)}")
             else:
-                lines.append(f"{where}: {e['msg']} (got {e.get('input')!r})")
+                lines.append(f"{where}: {e['msg']} (got {e.get('input')!r})" if where
+                             else e["msg"].removeprefix("Value error, "))
         raise ConfigError(f"{source}: " + "; ".join(lines)) from None
 
 

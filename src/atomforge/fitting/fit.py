@@ -1,4 +1,4 @@
-"""Fit a SNAP/qSNAP potential from a :class:`~atomforge.fitting.config.FitConfig`.
+"""Fit a SNAP/qSNAP or spline-MEAM potential from a :class:`~atomforge.fitting.config.FitConfig`.
 
 Reads the data, computes descriptors frame by frame (with progress), builds the design matrix,
 solves it, and returns the potential with a report. Nothing is written here; the caller writes
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..data import Dataset
 from ..errors import ConfigError
-from .config import DataSource, FitConfig, resolve_path
+from .config import DataSource, FitConfig, SMEAMSpec, resolve_path
 from .design import DesignMatrix, frame_rows
 from .metrics import evaluate
 from .weights import FitWeights
@@ -111,7 +111,12 @@ def fit_from_config(config: FitConfig, base: Path, *, progress_factory=None) -> 
         train, test = train.split(config.data.test_fraction, config.data.seed)
     else:
         test = Dataset([], "")
-    potential, info = fit_dataset(train, config, progress=bar("descriptors + design matrix", len(train)))
+    if isinstance(config.model, SMEAMSpec):
+        from .smeam_fit import fit_smeam
+
+        potential, info = fit_smeam(train, config, base, progress_factory=progress_factory)
+    else:
+        potential, info = fit_dataset(train, config, progress=bar("descriptors + design matrix", len(train)))
     report = {"species": potential.species, "n_train_frames": len(train), "n_train_atoms": train.n_atoms,
               "n_test_frames": len(test), "n_test_atoms": test.n_atoms, "fit": info,
               "config": config.model_dump(mode="json"),

@@ -55,15 +55,21 @@ class SplineMEAM(Potential):
         of ``variant``: φ and g per element pair in the order of
         :func:`atomforge.lammps.meam_spline.pair_index`, ρ, U, f per element.
     variant : {"pair", "eam", "ffg", "smeam"}
+    reference_energies : dict, optional
+        Energy of each element's atom added to every atom's energy (eV; default 0), as fitted
+        against DFT totals. LAMMPS ``meam/spline`` files cannot hold it: there, energies differ
+        by this constant per atom (forces and stresses do not).
     """
 
     kind = "meam_spline"
 
-    def __init__(self, species: list[str], splines: dict[str, list[Spline]], variant: str = "smeam"):
+    def __init__(self, species: list[str], splines: dict[str, list[Spline]], variant: str = "smeam",
+                 reference_energies: dict[str, float] | None = None):
         if variant not in VARIANTS:
             raise ConfigError(f"SplineMEAM: unknown variant {variant!r}; known: {sorted(VARIANTS)}")
         self.species = list(species)
         self.variant = variant
+        self.reference_energies = {e: float((reference_energies or {}).get(e, 0.0)) for e in self.species}
         n = len(self.species)
         self.splines = {}
         for name in VARIANTS[variant]:
@@ -76,6 +82,7 @@ class SplineMEAM(Potential):
         radial = [s for name in ("phi", "rho", "f") for s in self.splines.get(name, [])]
         self.cutoff = float(max(s.x[-1] for s in radial))
         self.comment = "# meam/spline potential written by atomforge"
+        self.metadata: dict = {}  # JSON-safe notes saved with the potential (fit settings, errors)
         self.new_format = True  # LAMMPS file format to write (old format: one element only)
         self._pack()
 
@@ -129,6 +136,8 @@ class SplineMEAM(Potential):
         off = nl.offsets(len(atoms))
         energies, grad = meam_energy_gradient(self._table, self._ids, types, off, nl.j,
                                               nl.vectors, nl.distances, self.cutoff)
+        if any(self.reference_energies.values()):
+            energies = energies + np.array([self.reference_energies[e] for e in self.species])[types]
         ev = Evaluation(float(energies.sum()), energies)
         if forces or stress:
             f, virial = forces_virial(len(atoms), nl.i, nl.j, nl.vectors, grad)
@@ -158,14 +167,15 @@ class SplineMEAM(Potential):
         splines = {name: list(v) for name, v in self.splines.items()}
         for name, k, a, b in self.blocks():
             splines[name][k] = splines[name][k].with_theta(theta[a:b])
-        new = SplineMEAM(self.species, splines, self.variant)
+        new = SplineMEAM(self.species, splines, self.variant, self.reference_energies)
         new.comment, new.new_format = self.comment, self.new_format
         return new
 
     # ---- files ----------------------------------------------------------------------------
     def to_dict(self) -> tuple[dict, dict[str, np.ndarray]]:
         spec = {"species": self.species, "variant": self.variant, "comment": self.comment,
-                "new_format": self.new_format,
+                "new_format": self.new_format, "reference_energies": self.reference_energies,
+                "metadata": self.metadata,
                 "counts": {name: len(v) for name, v in self.splines.items()}}
         arrays = {}
         for name, v in self.splines.items():
@@ -181,9 +191,10 @@ class SplineMEAM(Potential):
         for name, count in spec["counts"].items():
             splines[name] = [Spline(arrays[f"{name}_{k}_x"], arrays[f"{name}_{k}_y"],
                                     *arrays[f"{name}_{k}_ends"]) for k in range(count)]
-        pot = cls(spec["species"], splines, spec["variant"])
+        pot = cls(spec["species"], splines, spec["variant"], spec.get("reference_energies"))
         pot.comment = spec.get("comment", pot.comment)
         pot.new_format = spec.get("new_format", True)
+        pot.metadata = dict(spec.get("metadata") or {})
         return pot
 
     @classmethod

@@ -1,0 +1,101 @@
+"""``atomforge fit`` on an s-MEAM configuration, end to end on a tiny Cu/EMT data set."""
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import atomforge
+from atomforge.cli import app
+from atomforge.data.io import read_frames, write_extxyz
+from atomforge.errors import ConfigError
+from atomforge.examples.cu_emt import build_cu_emt
+from atomforge.fitting.config import parse_config
+
+CONFIG = """
+data:
+  train: [{path: train.xyz}]
+model:
+  name: smeam
+  variant: eam
+  cutoff: 4.5
+  r_min: 2.0
+  n_knots: 5
+  u_range: [-2.0, 2.0]
+  forces_per_frame: 6
+  cmaes: {population: 8, sigma0: 0.1, generations: 12, checkpoint: ckpt/cmaes.pkl, checkpoint_every: 5}
+weights: {energy: 1, force: 0.5, stress: 0.01}
+output: {potential: out/cu.atomforge, report: out/report.json}
+"""
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli_smeam")
+    frames = list(build_cu_emt(n_md=1, size=0.15, seed=2))[:6]
+    write_extxyz(frames, d / "train.xyz")
+    (d / "fit.yaml").write_text(CONFIG)
+    r = CliRunner().invoke(app, ["fit", str(d / "fit.yaml"), "--no-progress"])
+    assert r.exit_code == 0, r.output
+    return d
+
+
+def test_fit_writes_a_potential_that_reproduces_its_training_metrics(workdir):
+    report = json.loads((workdir / "out" / "report.json").read_text())
+    fit = report["fit"]
+    assert fit["variant"] == "eam" and fit["generations"] == 12 and not fit["resumed"]
+    # the CMA-ES loss is the weighted energy + force + stress MAE of the fitted potential
+    assert fit["loss"] == pytest.approx(fit["energy_mae"] + 0.5 * fit["force_mae"]
+                                        + 0.01 * 160.21766208 * fit["stress_mae"] + 10 * fit["u_excess"],
+                                        rel=1e-10)
+    pot = atomforge.load(workdir / "out" / "cu.atomforge")
+    assert pot.variant == "eam" and pot.cutoff == pytest.approx(4.5)
+    # independent recomputation of the training errors through the ASE calculator of the loaded file
+    de, df = [], []
+    for frame in read_frames(workdir / "train.xyz"):
+        atoms = frame.atoms.copy()
+        atoms.calc = pot.calculator()
+        de.append(abs(atoms.get_potential_energy() - frame.energy) / len(atoms))
+        df.append(np.abs(atoms.get_forces() - frame.forces).ravel())
+    assert report["train"]["energy_mae_mev_atom"] == pytest.approx(1000 * np.mean(de), rel=1e-10)
+    assert report["train"]["force_mae_ev_a"] == pytest.approx(np.mean(np.concatenate(df)), rel=1e-10)
+    # the fitted reference energy makes DFT-like totals: far better than the bare splines' ~3.5 eV/atom
+    assert np.mean(de) < 0.5
+    # the LAMMPS file holds the same splines: same forces, energies lacking the reference energy
+    lmp = atomforge.load(workdir / "out" / "cu.meam.spline")
+    atoms = read_frames(workdir / "train.xyz")[1].atoms
+    a, b = pot.evaluate(atoms), lmp.evaluate(atoms)
+    np.testing.assert_allclose(b.forces, a.forces, rtol=1e-10, atol=1e-12)
+    assert a.energy - b.energy == pytest.approx(len(atoms) * fit["reference_energies"]["Cu"], rel=1e-10)
+
+
+def test_rerun_resumes_from_the_checkpoint(workdir):
+    assert (workdir / "out" / "ckpt" / "cmaes.pkl").exists()  # relative to the potential's folder
+    before = atomforge.load(workdir / "out" / "cu.atomforge").theta()
+    r = CliRunner().invoke(app, ["fit", str(workdir / "fit.yaml"), "--no-progress"])
+    assert r.exit_code == 0, r.output
+    report = json.loads((workdir / "out" / "report.json").read_text())
+    assert report["fit"]["resumed"]
+    np.testing.assert_array_equal(atomforge.load(workdir / "out" / "cu.atomforge").theta(), before)
+
+
+def test_misspelled_key_in_the_smeam_section():
+    raw = {"data": {"train": [{"path": "x.xyz"}]},
+           "model": {"name": "smeam", "cutoff": 4.0, "cmaes": {"generatons": 5}}}
+    with pytest.raises(ConfigError, match=r"unknown key 'model.cmaes.generatons'. Did you mean 'generations'\? "
+                                          r"Allowed keys here: population, sigma0, generations"):
+        parse_config(raw)
+    raw["model"] = {"name": "smeam", "cutoff": 4.0, "variannt": "eam"}
+    with pytest.raises(ConfigError, match=r"unknown key 'model.variannt'. Did you mean 'variant'\?"):
+        parse_config(raw)
+
+
+def test_descriptor_is_rejected_for_smeam_and_required_for_snap():
+    raw = {"data": {"train": [{"path": "x.xyz"}]}, "model": {"name": "smeam", "cutoff": 4.0},
+           "descriptor": {"twojmax": 6, "rcutfac": 4.6}}
+    with pytest.raises(ConfigError, match=r"descriptor: not used by the s-MEAM model"):
+        parse_config(raw)
+    with pytest.raises(ConfigError, match=r"descriptor is required for model.name: linear"):
+        parse_config({"data": raw["data"]})
+    assert parse_config(dict(raw, model={"name": "quadratic"})).model.name == "quadratic"
