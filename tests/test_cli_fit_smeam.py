@@ -99,3 +99,6 @@ def test_descriptor_is_rejected_for_smeam_and_required_for_snap():
     with pytest.raises(ConfigError, match=r"descriptor is required for model.name: linear"):
         parse_config({"data": raw["data"]})
     assert parse_config(dict(raw, model={"name": "quadratic"})).model.name == "quadratic"
+    # the dumped configuration (atomforge fit --print-config) reads back unchanged
+    cfg = parse_config({"data": raw["data"], "model": {"name": "smeam", "cutoff": 4.0, "variant": "ffg"}})
+    assert parse_config(cfg.model_dump(mode="json")) == cfg

@@ -138,7 +138,8 @@ class FitConfig(_Section):
     @model_validator(mode="after")
     def _sections_of_model(self):
         if isinstance(self.model, SMEAMSpec):
-            given = [k for k in ("descriptor", "solver", "zbl") if k in self.model_fields_set]
+            given = [k for k in ("descriptor", "zbl") if getattr(self, k) is not None]
+            given += ["solver"] if self.solver != SolverSpec() else []
             if given:
                 raise ValueError(f"{', '.join(given)}: not used by the s-MEAM model (model.name: smeam); "
                                  "remove it")

@@ -91,7 +91,9 @@ def fit_smeam(train, config: FitConfig, base: Path, *, progress_factory=None):
     progress = None
     if progress_factory is not None:
         step = progress_factory("CMA-ES generations", cfg.max_generations * (cfg.restarts + 1))
-        progress = lambda generation, best: step(1)  # noqa: E731
+
+        def progress(generation, best_loss):
+            step(1)
     fit = fit_cmaes(ts, cfg, checkpoint=checkpoint, progress=progress)
     refs = dict(zip(species, map(float, fit.reference_energies)))
     potential = SplineMEAM(species, fit.potential.splines, spec.variant, refs)
