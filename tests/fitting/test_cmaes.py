@@ -130,3 +130,14 @@ def test_local_polish_lowers_the_loss():
     assert polished.loss < 0.9 * plain.loss
     assert polished.loss == pytest.approx(loss_parts(ts, polished.potential.theta()[None, :],
                                                      CMAESConfig())["loss"][0], rel=1e-12)
+
+
+def test_a_fit_never_returns_worse_than_its_start():
+    truth = atomforge.load(published_path("Ni"))
+    ts = build_training_set(labelled_frames(truth, 2), truth, forces_per_frame=4)
+    fit = fit_cmaes(ts, CMAESConfig(population=4, sigma0=0.05, max_generations=2, u_penalty=0.0,
+                                    zero_at_cutoff=False))
+    # every sample is perturbed from the exact start, so only the start itself has zero loss
+    np.testing.assert_array_equal(fit.potential.theta(), truth.theta())
+    assert fit.loss < 1e-9
+    assert fit.reference_energies[0] == pytest.approx(-5.0, abs=1e-9)

@@ -178,7 +178,9 @@ def fit_cmaes(ts: SMEAMTrainingSet, cfg: CMAESConfig | None = None, *, x0: np.nd
         es = pickle.loads(state["es"])
     else:
         np.random.seed(cfg.seed)
-        state = {"run": 0, "generation": 0, "best_x": base[mask].copy(), "best_loss": np.inf,
+        x_start = base[mask].copy()  # the start counts as a candidate: a fit never returns worse
+        state = {"run": 0, "generation": 0, "best_x": x_start,
+                 "best_loss": float(loss_parts(ts, full(x_start[None, :]), cfg)["loss"][0]),
                  "history": [], "config": asdict(cfg)}
         es = _new_es(base[mask], cfg, 0)
     t_start = time.perf_counter()
