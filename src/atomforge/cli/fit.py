@@ -41,11 +41,12 @@ def fit(config: Path = typer.Argument(..., help="YAML fit configuration (see exa
     write_atomically(report_path, lambda f: f.write(json.dumps(result.report, indent=1).encode()))
     stem = pot_path.name.split(".")[0]
     if isinstance(cfg.model, SMEAMSpec):  # a .meam.spline file always, in output.lammps or beside the potential
+        from ..lammps.export import export_pair_lines
+
         folder = resolve_path(cfg.output.lammps, base) if cfg.output.lammps else pot_path.parent
-        folder.mkdir(parents=True, exist_ok=True)
-        lammps_path = result.potential.write_lammps(folder / f"{stem}.meam.spline")
-        typer.echo(f"LAMMPS: {lammps_path} (pair_style meam/spline; energies there lack the fitted "
-                   f"reference energies {result.report['fit']['reference_energies']} eV/atom)")
+        lines = export_pair_lines(result.potential, folder, stem)
+        typer.echo("LAMMPS: " + "; ".join(lines) + "\n(LAMMPS energies lack the fitted reference energies "
+                   f"{result.report['fit']['reference_energies']} eV per atom)")
     elif cfg.output.lammps:
         result.potential.write_lammps(resolve_path(cfg.output.lammps, base), stem)
     typer.echo(format_metrics_table(result.report))
