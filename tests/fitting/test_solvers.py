@@ -1,6 +1,7 @@
 """The incremental-QR least-squares solver against scipy's dense SVD solver."""
 
 import numpy as np
+import pytest
 from scipy import linalg
 
 from atomforge.fitting.solvers import solve_least_squares
@@ -40,3 +41,42 @@ def test_rank_deficient_problem_gives_minimum_norm_solution():
     res = solve_least_squares([(a, y)], n_columns=11)
     assert res.info["rank"] == 10
     np.testing.assert_allclose(res.coef[3], res.coef[10], rtol=1e-8)
+
+
+def _l1_reference(a, y):
+    """Exact least-absolute-deviations solution as a linear program (HiGHS): min Σ t, -t ≤ Aβ − y ≤ t."""
+    from scipy.optimize import linprog
+
+    m, n = a.shape
+    c = np.concatenate([np.zeros(n), np.ones(m)])
+    eye = np.eye(m)
+    a_ub = np.block([[a, -eye], [-a, -eye]])
+    b_ub = np.concatenate([y, -y])
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=[(None, None)] * n + [(0, None)] * m, method="highs")
+    assert res.status == 0
+    return res.x[:n], res.fun
+
+
+def test_absolute_loss_reaches_the_linear_programming_optimum():
+    rng = np.random.default_rng(3)
+    m, n = 300, 8
+    a = rng.normal(size=(m, n)) * np.logspace(-2, 2, n)
+    y = a @ rng.normal(size=n) + rng.laplace(scale=0.1, size=m)
+    y[:15] += rng.normal(scale=20.0, size=15)  # outliers the squared loss follows
+    ref, ref_obj = _l1_reference(a, y)
+    blocks = [(a[k:k + 64], y[k:k + 64]) for k in range(0, m, 64)]
+    res = solve_least_squares(blocks, n_columns=n, loss="absolute", max_iter=200, tol=1e-12)
+    obj = np.abs(a @ res.coef - y).sum()
+    assert obj <= ref_obj * (1 + 1e-5)  # δ-smoothing of |r| near zero
+    assert res.info["sum_abs_residual"] == pytest.approx(obj, rel=1e-12)
+    np.testing.assert_allclose(res.coef * np.logspace(-2, 2, n), ref * np.logspace(-2, 2, n), atol=1e-3)
+    squared = solve_least_squares(blocks, n_columns=n)
+    assert np.abs(a @ squared.coef - y).sum() > obj * 1.01
+
+
+def test_absolute_loss_needs_reiterable_blocks():
+    a, y = _problem(seed=4, n=5)
+    with pytest.raises(TypeError):
+        solve_least_squares(iter([(a, y)]), n_columns=5, loss="absolute")
+    res = solve_least_squares(lambda: iter([(a, y)]), n_columns=5, loss="absolute")
+    assert res.info["iterations"] >= 1

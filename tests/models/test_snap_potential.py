@@ -80,8 +80,9 @@ def test_unfitted_model_raises():
         LinearModel(species=["Cu"]).predict(np.zeros((1, 5)), np.array([29]))
 
 
-@pytest.mark.parametrize("quadratic", [False, True], ids=["linear", "quadratic"])
-def test_fit_recovers_the_potential_that_made_the_labels(quadratic):
+@pytest.mark.parametrize("quadratic,loss", [(False, "squared"), (True, "squared"), (False, "absolute")],
+                         ids=["linear", "quadratic", "linear-absolute"])
+def test_fit_recovers_the_potential_that_made_the_labels(quadratic, loss):
     """Labels from a known SNAP+ZBL potential; the fit (ZBL subtracted) must give its coefficients."""
     true = _potential(quadratic=quadratic, seed=2, twojmax=2)
     model = (QuadraticModel if quadratic else LinearModel)(species=["Cu", "Au"])
@@ -95,6 +96,6 @@ def test_fit_recovers_the_potential_that_made_the_labels(quadratic):
         ev = true.evaluate(atoms)
         frame = Frame(atoms, ev.energy, ev.forces, ev.stress, group="g")
         design.add(frame_rows(model, frame, true.descriptor.compute(frame, gradients=True), true.zbl))
-    model.fit(design)
+    model.fit(design, loss=loss)
     np.testing.assert_allclose(model.coef_, true.model.coef_, rtol=1e-6, atol=1e-9)
     assert model.reference_energies_ == pytest.approx({"Cu": -3.7, "Au": -3.1}, rel=1e-8)

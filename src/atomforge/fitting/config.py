@@ -108,6 +108,9 @@ class WeightsSpec(_Section):
 class SolverSpec(_Section):
     ridge: float = Field(0.0, ge=0, description="Ridge λ relative to the squared column norms.")
     rcond: float = Field(1e-12, gt=0, description="Relative singular-value cutoff.")
+    loss: Literal["squared", "absolute"] = Field(
+        "squared", description="Weighted least squares, or least absolute deviations (fits the MAE; IRLS).")
+    max_iter: int = Field(50, ge=1, description="Reweighting iterations of the absolute loss (at most).")
 
 
 class ZBLSpec(_Section):

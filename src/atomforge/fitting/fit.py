@@ -86,7 +86,8 @@ def fit_dataset(train: Dataset, config: FitConfig, *, progress=None):
         if progress is not None:
             progress(1)
     t1 = time.perf_counter()
-    model.fit(design, ridge=config.solver.ridge, rcond=config.solver.rcond)
+    s = config.solver
+    model.fit(design, ridge=s.ridge, rcond=s.rcond, loss=s.loss, max_iter=s.max_iter)
     t2 = time.perf_counter()
     info = {"n_rows": design.n_rows, "n_columns": design.n_columns,
             "design_mib": design.nbytes / 2**20, "t_descriptors_s": t1 - t0, "t_solve_s": t2 - t1,

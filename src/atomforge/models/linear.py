@@ -91,7 +91,7 @@ class LinearModel:
         from ..fitting.solvers import solve_least_squares
 
         self.validate_params()
-        result = solve_least_squares(design.blocks(), n_columns=design.n_columns,
+        result = solve_least_squares(design.blocks, n_columns=design.n_columns,
                                      unregularized=design.constant_columns, **solver_options)
         self.set_coefficients(result.coef.reshape(len(self.species), -1))
         self.fit_info_ = result.info
