@@ -183,6 +183,7 @@ def main() -> None:
             results.append(r)
             print(json.dumps(r), flush=True)
     summary = {"task": "mlearn_snap_summary", "n_fits": len(results),
+               "n_no_worse": sum(r["no_worse"] for r in results),
                "all_no_worse": all(r["no_worse"] for r in results),
                "markdown": _markdown(results),
                "versions": {"atomforge": atomforge.__version__, "numpy": np.__version__,
@@ -195,12 +196,12 @@ def main() -> None:
 
 def _markdown(results: list[dict]) -> str:
     """Test-set table: MAEs of atomforge / published, chosen weights, and whether both are no worse."""
-    lines = ["| El | kind | E meV/atom (af / pub) | F eV/Å (af / pub) | w_E | defect ×| ridge | ok |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| El | kind | E meV/atom (af / pub) | F eV/Å (af / pub) | loss | w_E | defect ×| ridge | ok |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         a, p, w = r["test"]["atomforge"], r["test"]["published"], r["weights"]
         lines.append(f"| {r['element']} | {r['kind']} | {a['energy_mae_mev_atom']:.3f} / {p['energy_mae_mev_atom']:.3f} "
-                     f"| {a['force_mae_ev_a']:.4f} / {p['force_mae_ev_a']:.4f} | {w['energy']:.0f} "
+                     f"| {a['force_mae_ev_a']:.4f} / {p['force_mae_ev_a']:.4f} | {r.get('loss', 'squared')} | {w['energy']:.0f} "
                      f"| {w['defect_energy_multiplier']:g} | {w['ridge']:g} | {'yes' if r['no_worse'] else 'no'} |")
     return "\n".join(lines)
 

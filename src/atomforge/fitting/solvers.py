@@ -81,7 +81,8 @@ def solve_least_squares(blocks: Blocks | Sequence | Callable[[], Blocks], *, n_c
         iteration, so it needs a sequence or a callable.
     n_columns : int
     ridge : float
-        λ ≥ 0, relative to the squared column norms (scale-free).
+        λ ≥ 0, relative to the squared column norms (scale-free; for the absolute loss, those of
+        each iteration's reweighted rows).
     rcond : float
         Singular values below ``rcond × largest`` of the column-scaled R are dropped.
     unregularized : ndarray of int, optional
