@@ -138,9 +138,11 @@ def test_residuals_square_to_the_rmse_objective_of_the_calculator():
         resid = np.array([fr.energy - ev.energy for fr, ev in zip(frames, evs)])
         offset = (w * n * resid).sum() / (w * n * n).sum()
         mse_e = (w * ((resid - offset * n) / n) ** 2).sum() / w.sum()
-        f_sq = [((ev.forces - fr.forces)[sv.force_atoms] ** 2).sum() for fr, ev, sv in zip(frames, evs, ts.vectors)]
-        mse_f = (w * np.array(f_sq)).sum() / (w * 6 * 3).sum()
-        mse_s = (w * np.array([((ev.stress - fr.stress) ** 2).mean() for fr, ev in zip(frames, evs)])).sum() / w.sum()
+        f_sq = np.array([((ev.forces - fr.forces)[sv.force_atoms] ** 2).sum()
+                         for fr, ev, sv in zip(frames, evs, ts.vectors)])
+        mse_f = (w * f_sq).sum() / (w * 6 * 3).sum()
+        s_sq = np.array([((ev.stress - fr.stress) ** 2).mean() for fr, ev in zip(frames, evs)])
+        mse_s = (w * s_sq).sum() / w.sum()
         assert value == pytest.approx(1.3**2 * mse_e + 0.7**2 * mse_f + 3.0**2 * mse_s, rel=1e-9)
     # the U-domain penalty is one more residual, λ_U times the loss's mean excess
     penalised = residuals(ts, thetas, CMAESConfig(energy_weight=1.3, force_weight=0.7, stress_weight=3.0,

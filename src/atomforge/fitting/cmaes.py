@@ -224,8 +224,8 @@ def polish_lm(ts: SMEAMTrainingSet, cfg: CMAESConfig, theta: np.ndarray, mask: n
     if not np.all(np.isfinite(r0)):
         return theta
     method = "lm" if len(r0) >= mask.sum() else "trf"  # MINPACK needs no fewer residuals than unknowns
-    res = least_squares(fun, theta[mask], jac=jac, method=method, x_scale="jac", max_nfev=cfg.polish_iterations,
-                        ftol=1e-12, xtol=1e-12, gtol=1e-12)
+    res = least_squares(fun, theta[mask], jac=jac, method=method, x_scale="jac",
+                        max_nfev=cfg.polish_iterations, ftol=1e-12, xtol=1e-12, gtol=1e-12)
     end = res.x if loss(res.x) <= start_loss else best["x"]
     return full(end[None, :])[0]
 
