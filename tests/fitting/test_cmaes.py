@@ -10,7 +10,8 @@ from smeam_helpers import published_path
 import atomforge
 from atomforge.data import Frame
 from atomforge.errors import ConfigError
-from atomforge.fitting.cmaes import CMAESConfig, fit_cmaes, free_mask, loss_parts
+from atomforge.fitting.cmaes import (CMAESConfig, fit_cmaes, forward_jacobian, free_mask, loss_parts,
+                                     polish_lm, residuals)
 from atomforge.fitting.smeam_data import build_training_set
 
 pytestmark = pytest.mark.shared_data
@@ -117,17 +118,89 @@ def test_config_is_validated():
         CMAESConfig(sigma0=0.0)
     with pytest.raises(ConfigError, match="population"):
         CMAESConfig(population=1)
+    with pytest.raises(ConfigError, match="polish_iterations"):
+        CMAESConfig(polish_iterations=0)
 
 
-def test_local_polish_lowers_the_loss():
+def test_residuals_square_to_the_rmse_objective_of_the_calculator():
+    truth = atomforge.load(published_path("Ni"))
+    frames = labelled_frames(truth, 4)  # the densities of the largest cell reach beyond U's knots
+    thetas = np.stack([truth.theta(), truth.theta() + 0.02 * np.random.default_rng(4).normal(size=45)])
+    group_weights = {"g0": 2.0, "g1": 0.5}
+    ts = build_training_set(frames, truth, forces_per_frame=6, group_weights=group_weights)
+    cfg = CMAESConfig(energy_weight=1.3, force_weight=0.7, stress_weight=3.0, u_penalty=0.0)
+    got = (residuals(ts, thetas, cfg) ** 2).sum(axis=1)
+    w = np.array([fr.weight * group_weights[fr.group] for fr in frames])
+    n = np.array([len(fr.atoms) for fr in frames])
+    for theta, value in zip(thetas, got):
+        # independent: the ordinary calculator, one element's offset by weighted least squares
+        evs = [truth.with_theta(theta).evaluate(fr.atoms) for fr in frames]
+        resid = np.array([fr.energy - ev.energy for fr, ev in zip(frames, evs)])
+        offset = (w * n * resid).sum() / (w * n * n).sum()
+        mse_e = (w * ((resid - offset * n) / n) ** 2).sum() / w.sum()
+        f_sq = np.array([((ev.forces - fr.forces)[sv.force_atoms] ** 2).sum()
+                         for fr, ev, sv in zip(frames, evs, ts.vectors)])
+        mse_f = (w * f_sq).sum() / (w * 6 * 3).sum()
+        s_sq = np.array([((ev.stress - fr.stress) ** 2).mean() for fr, ev in zip(frames, evs)])
+        mse_s = (w * s_sq).sum() / w.sum()
+        assert value == pytest.approx(1.3**2 * mse_e + 0.7**2 * mse_f + 3.0**2 * mse_s, rel=1e-9)
+    # the U-domain penalty is one more residual, λ_U times the loss's mean excess
+    penalised = residuals(ts, thetas, CMAESConfig(energy_weight=1.3, force_weight=0.7, stress_weight=3.0,
+                                                  u_penalty=4.0))
+    excess = loss_parts(ts, thetas, cfg)["u_excess"]
+    assert excess.min() > 0
+    np.testing.assert_array_equal(penalised[:, :-1], residuals(ts, thetas, cfg))
+    np.testing.assert_allclose(penalised[:, -1], 4.0 * excess, rtol=1e-14)
+
+
+def test_batched_forward_jacobian_matches_central_differences():
+    truth = atomforge.load(published_path("Ni"))
+    theta = truth.theta() + 0.01 * np.random.default_rng(5).normal(size=45)
+    ts = build_training_set(labelled_frames(truth, 2), truth, forces_per_frame=4)
+    cfg = CMAESConfig(force_weight=0.5, stress_weight=2.0, u_penalty=0.0)
+    calls = []
+
+    def fun(xs):
+        calls.append(len(xs))
+        return residuals(ts, xs, cfg)
+
+    r0, jac = forward_jacobian(fun, theta)
+    assert calls == [46]  # one batch: the point and its 45 displacements
+    np.testing.assert_allclose(r0, residuals(ts, theta[None, :], cfg)[0], rtol=0, atol=1e-13)
+    for j in range(45):
+        h = 1e-5 * max(1.0, abs(theta[j]))
+        step = np.zeros(45)
+        step[j] = h
+        central = (residuals(ts, (theta + step)[None, :], cfg)[0]
+                   - residuals(ts, (theta - step)[None, :], cfg)[0]) / (2 * h)
+        np.testing.assert_allclose(jac[:, j], central, rtol=0, atol=1e-5 * max(1.0, np.abs(central).max()))
+
+
+def test_lm_polish_recovers_a_known_potential():
+    truth = atomforge.load(published_path("Ni"))
+    frames = labelled_frames(truth, 4)
+    start = truth.theta() + 0.01 * np.random.default_rng(0).normal(size=45)
+    ts = build_training_set(frames, truth, forces_per_frame=8)
+    cfg = CMAESConfig(force_weight=0.5, stress_weight=2.0, u_penalty=0.0, zero_at_cutoff=False)
+    theta = polish_lm(ts, cfg, start, free_mask(truth, zero_at_cutoff=False))
+    before, after = loss_parts(ts, np.stack([start, theta]), cfg)["loss"]
+    assert before > 0.05 and after < 1e-9
+    model = truth.with_theta(theta)
+    for fr, sv in zip(frames, ts.vectors):
+        ev = model.evaluate(fr.atoms)
+        assert (fr.energy - ev.energy) / len(fr.atoms) == pytest.approx(-5.0, abs=1e-9)
+        np.testing.assert_allclose(ev.forces[sv.force_atoms], fr.forces[sv.force_atoms], atol=1e-8)
+
+
+def test_polish_in_a_fit_lowers_the_loss():
     truth = atomforge.load(published_path("Ni"))
     frames = labelled_frames(truth, 2)
     start = truth.theta() + 0.03 * np.random.default_rng(2).normal(size=len(truth.theta()))
     ts = build_training_set(frames, truth.with_theta(start), forces_per_frame=8)
     plain = fit_cmaes(ts, CMAESConfig(sigma0=0.01, max_generations=5, population=8))
     polished = fit_cmaes(ts, CMAESConfig(sigma0=0.01, max_generations=5, population=8, polish=True,
-                                         polish_iterations=300))
-    assert polished.loss < 0.9 * plain.loss
+                                         polish_iterations=50))
+    assert polished.loss < 0.1 * plain.loss
     assert polished.loss == pytest.approx(loss_parts(ts, polished.potential.theta()[None, :],
                                                      CMAESConfig())["loss"][0], rel=1e-12)
 

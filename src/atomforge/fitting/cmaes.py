@@ -10,6 +10,15 @@ component error, MAE_σ that of the stress components, and the last term a penal
 every density inside the domain where U has knots. Frame weights times group weights weight all
 terms. A whole CMA-ES population is one batch of matrix products per frame.
 
+The optional polish (:func:`polish_lm`) refines the best point by nonlinear least squares on the
+squared analogue of L, in which every MAE becomes an RMSE:
+
+    R(θ) = (w_E · RMSE_E)² + (w_F · RMSE_F)² + (w_S · RMSE_σ)² + (λ_U · excess)² = Σ r(θ)²,
+
+with the residual vector r of :func:`residuals`, solved by Levenberg–Marquardt (SciPy
+``least_squares``) with a forward-difference Jacobian that scores all n + 1 displaced parameter
+sets as one structure-vector batch. The polish never returns a point of higher loss L.
+
 Long fits write a checkpoint (``checkpoint=path``) every few generations and resume from it when
 called again with the same path. The checkpoint holds the CMA-ES state as a Python pickle (the
 ``cma`` package offers no other serialisation): load only checkpoints you wrote yourself.
@@ -54,8 +63,10 @@ class CMAESConfig:
     checkpoint_every : int
         Generations between checkpoints.
     polish : bool
-        Polish the best point with a local optimiser (SciPy Powell) after CMA-ES.
+        Polish the best point with Levenberg–Marquardt least squares on the weighted energy,
+        force and stress RMSEs (:func:`polish_lm`) after CMA-ES.
     polish_iterations : int
+        Most residual evaluations of the polish (each step also costs one Jacobian batch).
     seed : int
     """
 
@@ -71,7 +82,7 @@ class CMAESConfig:
     zero_at_cutoff: bool = True
     checkpoint_every: int = 10
     polish: bool = False
-    polish_iterations: int = 2000
+    polish_iterations: int = 200
     seed: int = 0
 
     def __post_init__(self):
@@ -81,6 +92,8 @@ class CMAESConfig:
             raise ConfigError(f"CMAESConfig.population must be at least 2, got {self.population}")
         if min(self.energy_weight, self.force_weight, self.stress_weight, self.u_penalty) < 0:
             raise ConfigError("CMAESConfig: weights must not be negative")
+        if self.polish_iterations < 1:
+            raise ConfigError(f"CMAESConfig.polish_iterations must be positive, got {self.polish_iterations}")
 
 
 @dataclass
@@ -130,6 +143,91 @@ def loss_parts(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> di
     loss = np.where(np.isfinite(loss), loss, 1e10)
     return {"loss": loss, "energy_mae": mae_e, "force_mae": mae_f, "stress_mae": mae_s,
             "u_excess": excess, "offsets": offsets}
+
+
+def residuals(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> np.ndarray:
+    """Weighted residual vectors r, shape (P, n_residuals), of parameter sets ``thetas`` (P, n_params).
+
+    Σ r² = (w_E RMSE_E)² + (w_F RMSE_F)² + (w_S RMSE_σ)² + (λ_U excess)²: the loss of
+    :func:`loss_parts` with each MAE replaced by the RMSE of the same errors and weights, squared.
+    Entries, in order: energy errors per atom (eV/atom; after the per-element reference energies of
+    :func:`~atomforge.fitting.smeam_data.reference_offsets`, as in the loss) × w_E √(w/Σw); force
+    components (eV/Å) × w_F √(w/(3 Σw)); stress components (eV/Å³), where weighted,
+    × w_S √(w/(6 Σw)); and, where λ_U > 0, λ_U × the mean density excess outside U's knots.
+    """
+    energies, forces, stresses, excess = predict(ts, thetas, stress=cfg.stress_weight > 0)
+    p = len(energies)
+    offsets = reference_offsets(ts, energies)
+    w = ts.weights
+    e_err = (ts.energies - energies - offsets @ ts.counts.T) / ts.n_atoms
+    parts = [e_err * (cfg.energy_weight * np.sqrt(w / w.sum()))]
+    fw = ts.force_weights
+    if fw.size and fw.sum() > 0:
+        scale = cfg.force_weight * np.sqrt(fw / (3 * fw.sum()))
+        parts.append(((forces - ts.force_labels) * scale[:, None]).reshape(p, -1))
+    has_s = ~np.isnan(ts.stresses[:, 0])
+    if cfg.stress_weight > 0 and has_s.any():
+        scale = cfg.stress_weight * np.sqrt(w[has_s] / (6 * w[has_s].sum()))
+        parts.append(((stresses[:, has_s] - ts.stresses[has_s]) * scale[:, None]).reshape(p, -1))
+    if cfg.u_penalty > 0:
+        parts.append(cfg.u_penalty * excess[:, None])
+    return np.concatenate(parts, axis=1)
+
+
+def forward_jacobian(fun, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Residuals r(x), shape (m,), and their Jacobian ∂r/∂x, shape (m, n), by forward differences.
+
+    ``fun`` maps a batch of points (P, n) to residual vectors (P, m); it is called once, on x and
+    the n points displaced along each axis by h_j = √ε · max(1, |x_j|).
+    """
+    x = np.asarray(x, dtype=float)
+    xs = np.vstack([x, x + np.diag(np.sqrt(np.finfo(float).eps) * np.maximum(1.0, np.abs(x)))])
+    h = xs[1:].diagonal() - x  # the steps as represented in floating point
+    r = fun(xs)
+    return r[0], (r[1:] - r[0]).T / h
+
+
+def polish_lm(ts: SMEAMTrainingSet, cfg: CMAESConfig, theta: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Refine the entries ``mask`` of ``theta`` (n_params,) by least squares on :func:`residuals`.
+
+    Runs SciPy ``least_squares`` (MINPACK Levenberg–Marquardt; trust-region reflective where there
+    are fewer residuals than free entries), at most ``cfg.polish_iterations`` residual evaluations,
+    with the batched :func:`forward_jacobian`.
+    Returns its end point if its :func:`loss_parts` loss is no worse than ``theta``'s, otherwise
+    the visited point of lowest loss (``theta`` itself if none is lower): never a worse loss.
+    """
+    from scipy.optimize import least_squares
+
+    theta = np.asarray(theta, dtype=float)
+
+    def full(xs):
+        thetas = np.repeat(theta[None, :], len(xs), axis=0)
+        thetas[:, mask] = xs
+        return thetas
+
+    def loss(x):
+        return float(loss_parts(ts, full(x[None, :]), cfg)["loss"][0])
+
+    best = {"x": theta[mask].copy(), "loss": loss(theta[mask])}
+    start_loss = best["loss"]
+
+    def fun(x):
+        value = loss(x)
+        if value < best["loss"]:
+            best.update(x=x.copy(), loss=value)
+        return residuals(ts, full(x[None, :]), cfg)[0]
+
+    def jac(x):
+        return forward_jacobian(lambda xs: residuals(ts, full(xs), cfg), x)[1]
+
+    r0 = fun(theta[mask])
+    if not np.all(np.isfinite(r0)):
+        return theta
+    method = "lm" if len(r0) >= mask.sum() else "trf"  # MINPACK needs no fewer residuals than unknowns
+    res = least_squares(fun, theta[mask], jac=jac, method=method, x_scale="jac",
+                        max_nfev=cfg.polish_iterations, ftol=1e-12, xtol=1e-12, gtol=1e-12)
+    end = res.x if loss(res.x) <= start_loss else best["x"]
+    return full(end[None, :])[0]
 
 
 def _save(path: Path, state: dict) -> None:
@@ -205,10 +303,9 @@ def fit_cmaes(ts: SMEAMTrainingSet, cfg: CMAESConfig | None = None, *, x0: np.nd
         state["run"] += 1
         state["generation"] = cfg.max_generations * state["run"]
         es = _new_es(state["best_x"], cfg, state["run"])
-    best = state["best_x"]
+    theta = full(state["best_x"][None, :])[0]
     if cfg.polish:
-        best = _polish(ts, cfg, full, best)
-    theta = full(best[None, :])[0]
+        theta = polish_lm(ts, cfg, theta, mask)
     parts = loss_parts(ts, theta[None, :], cfg)
     if path is not None:
         state["es"] = es.pickle_dumps()
@@ -230,10 +327,3 @@ def _new_es(x0, cfg: CMAESConfig, run: int):
         opts["popsize"] = int(round((4 + 3 * np.log(len(x0))) * cfg.popsize_factor ** run))
     return cma.CMAEvolutionStrategy(np.asarray(x0, dtype=float), cfg.sigma0, opts)
 
-
-def _polish(ts, cfg, full, x):
-    from scipy.optimize import minimize
-
-    res = minimize(lambda v: float(loss_parts(ts, full(v[None, :]), cfg)["loss"][0]), x,
-                   method="Powell", options={"maxfev": cfg.polish_iterations, "xtol": 1e-6, "ftol": 1e-9})
-    return res.x if res.fun <= loss_parts(ts, full(x[None, :]), cfg)["loss"][0] else x

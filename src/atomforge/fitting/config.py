@@ -65,7 +65,9 @@ class CMAESSpec(_Section):
     sigma0: float = Field(0.05, gt=0, description="Initial step size, in knot-value units.")
     generations: int = Field(200, ge=1, description="Generations per run.")
     restarts: int = Field(0, ge=0, description="Restarts from the best point, with a larger population.")
-    polish: bool = Field(False, description="Polish the best point with SciPy Powell afterwards.")
+    polish: bool = Field(False, description="Polish the best point afterwards by Levenberg–Marquardt least "
+                                            "squares on the weighted energy, force and stress RMSEs.")
+    polish_iterations: int = Field(200, ge=1, description="Most residual evaluations of the polish.")
     checkpoint: str | None = Field("cmaes_checkpoint.pkl",
                                    description="Checkpoint file, relative to the folder of output.potential "
                                                "(null: none); an interrupted fit resumes from it.")
