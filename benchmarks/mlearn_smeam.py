@@ -22,7 +22,7 @@ refitted on the whole training set. The full-set run of the issue:
 
     PYTHONPATH=src python3 benchmarks/mlearn_smeam.py --elements Cu --variants smeam --forces-per-frame 8 \
         --generations 1000 --polish --force-weights 0.03 0.1 --plots benchmarks/results/lm \
-        --out benchmarks/results/mlearn_smeam_lm_Cu.json
+        --out benchmarks/results/mlearn_smeam_lm.json
 
 ``--init published`` starts CMA-ES from the published knot values (a refinement, not a fit
 from scratch); the default ``random`` starts from small random knot values, as the paper does.
@@ -126,8 +126,8 @@ def fit_variant(ts, cfg, template, x0, checkpoint, polish, train, test):
     """CMA-ES (+ LM polish) fit of ``template`` at ``cfg`` to ``ts`` (built from the frames ``train``).
 
     Returns the potential and its scores: RMSE/MAE on ``test`` and on ``train`` with a per-atom
-    offset fitted on ``train``,
-    the training loss and its parts, and, with ``polish``, the CMA-ES-only test scores.
+    offset fitted on ``train``, the training loss and its parts, and, with ``polish``, the
+    CMA-ES-only test scores.
     """
     fit = fit_cmaes(ts, cfg, x0=x0, checkpoint=checkpoint)
     pot, loss, parts, t_fit = fit.potential, fit.loss, fit.parts, fit.parts["seconds"]
@@ -193,8 +193,6 @@ def main():
             if args.init == "random":
                 x0 = 0.1 * rng.normal(size=x0.shape)
                 x0[~free_mask(template, True)] = 0.0
-            ts = build_training_set(train, template, forces_per_frame=args.forces_per_frame, seed=args.seed)
-            t_sv = time.perf_counter() - t1
             selection = None
             force_weight = args.force_weights[0]
             if len(args.force_weights) > 1:  # choose on a validation fifth of the training frames

@@ -120,29 +120,44 @@ def free_mask(template: SplineMEAM, zero_at_cutoff: bool) -> np.ndarray:
     return mask
 
 
-def loss_parts(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> dict[str, np.ndarray]:
-    """Loss and its parts, each (P,), for parameter sets ``thetas`` (P, n_params)."""
+def errors(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> dict[str, np.ndarray | None]:
+    """Signed errors of parameter sets ``thetas`` (P, n_params), shared by :func:`loss_parts` and
+    :func:`residuals`.
+
+    Keys: ``energy`` (P, n_frames) eV/atom, reference − model after the per-element reference energies ``offsets``
+    (P, n_species) eV; ``force`` (P, n_force, 3) eV/Å, model − reference, or None without force rows; ``stress``
+    (P, n_stressed, 6) eV/Å³ of the frames ``has_stress`` (n_frames,), or None unless weighted;
+    ``u_excess`` (P,), the mean density excess outside U's knots.
+    """
     energies, forces, stresses, excess = predict(ts, thetas, stress=cfg.stress_weight > 0)
     offsets = reference_offsets(ts, energies)  # (P, n_species)
-    e_err = np.abs(ts.energies - energies - offsets @ ts.counts.T) / ts.n_atoms
-    w = ts.weights
-    mae_e = e_err @ w / w.sum()
-    fw = ts.force_weights
-    if fw.size and fw.sum() > 0:
-        mae_f = np.abs(forces - ts.force_labels).sum(axis=2) @ fw / (3 * fw.sum())
-    else:
-        mae_f = np.zeros(len(thetas))
     has_s = ~np.isnan(ts.stresses[:, 0])
-    if cfg.stress_weight > 0 and has_s.any():
-        s_err = np.abs(stresses[:, has_s] - ts.stresses[has_s]).mean(axis=2)
-        mae_s = s_err @ w[has_s] / w[has_s].sum()
+    fw = ts.force_weights
+    return {"energy": (ts.energies - energies - offsets @ ts.counts.T) / ts.n_atoms,
+            "force": forces - ts.force_labels if fw.size and fw.sum() > 0 else None,
+            "stress": stresses[:, has_s] - ts.stresses[has_s] if cfg.stress_weight > 0 and has_s.any() else None,
+            "has_stress": has_s, "u_excess": excess, "offsets": offsets}
+
+
+def loss_parts(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> dict[str, np.ndarray]:
+    """Loss and its parts, each (P,), for parameter sets ``thetas`` (P, n_params)."""
+    return _loss_parts(ts, errors(ts, thetas, cfg), cfg)
+
+
+def _loss_parts(ts: SMEAMTrainingSet, err: dict, cfg: CMAESConfig) -> dict[str, np.ndarray]:
+    w, fw, excess = ts.weights, ts.force_weights, err["u_excess"]
+    mae_e = np.abs(err["energy"]) @ w / w.sum()
+    mae_f = np.zeros(len(excess)) if err["force"] is None else np.abs(err["force"]).sum(axis=2) @ fw / (3 * fw.sum())
+    if err["stress"] is None:
+        mae_s = np.zeros(len(excess))
     else:
-        mae_s = np.zeros(len(thetas))
+        ws = w[err["has_stress"]]
+        mae_s = np.abs(err["stress"]).mean(axis=2) @ ws / ws.sum()
     loss = (cfg.energy_weight * mae_e + cfg.force_weight * mae_f + cfg.stress_weight * mae_s
             + cfg.u_penalty * excess)
     loss = np.where(np.isfinite(loss), loss, 1e10)
     return {"loss": loss, "energy_mae": mae_e, "force_mae": mae_f, "stress_mae": mae_s,
-            "u_excess": excess, "offsets": offsets}
+            "u_excess": excess, "offsets": err["offsets"]}
 
 
 def residuals(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> np.ndarray:
@@ -155,22 +170,22 @@ def residuals(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> np.
     components (eV/Å) × w_F √(w/(3 Σw)); stress components (eV/Å³), where weighted,
     × w_S √(w/(6 Σw)); and, where λ_U > 0, λ_U × the mean density excess outside U's knots.
     """
-    energies, forces, stresses, excess = predict(ts, thetas, stress=cfg.stress_weight > 0)
-    p = len(energies)
-    offsets = reference_offsets(ts, energies)
-    w = ts.weights
-    e_err = (ts.energies - energies - offsets @ ts.counts.T) / ts.n_atoms
-    parts = [e_err * (cfg.energy_weight * np.sqrt(w / w.sum()))]
-    fw = ts.force_weights
-    if fw.size and fw.sum() > 0:
+    return _residuals(ts, errors(ts, thetas, cfg), cfg)
+
+
+def _residuals(ts: SMEAMTrainingSet, err: dict, cfg: CMAESConfig) -> np.ndarray:
+    w, fw = ts.weights, ts.force_weights
+    p = len(err["u_excess"])
+    parts = [err["energy"] * (cfg.energy_weight * np.sqrt(w / w.sum()))]
+    if err["force"] is not None:
         scale = cfg.force_weight * np.sqrt(fw / (3 * fw.sum()))
-        parts.append(((forces - ts.force_labels) * scale[:, None]).reshape(p, -1))
-    has_s = ~np.isnan(ts.stresses[:, 0])
-    if cfg.stress_weight > 0 and has_s.any():
-        scale = cfg.stress_weight * np.sqrt(w[has_s] / (6 * w[has_s].sum()))
-        parts.append(((stresses[:, has_s] - ts.stresses[has_s]) * scale[:, None]).reshape(p, -1))
+        parts.append((err["force"] * scale[:, None]).reshape(p, -1))
+    if err["stress"] is not None:
+        ws = w[err["has_stress"]]
+        scale = cfg.stress_weight * np.sqrt(ws / (6 * ws.sum()))
+        parts.append((err["stress"] * scale[:, None]).reshape(p, -1))
     if cfg.u_penalty > 0:
-        parts.append(cfg.u_penalty * excess[:, None])
+        parts.append(cfg.u_penalty * err["u_excess"][:, None])
     return np.concatenate(parts, axis=1)
 
 
@@ -208,19 +223,20 @@ def polish_lm(ts: SMEAMTrainingSet, cfg: CMAESConfig, theta: np.ndarray, mask: n
     def loss(x):
         return float(loss_parts(ts, full(x[None, :]), cfg)["loss"][0])
 
-    best = {"x": theta[mask].copy(), "loss": loss(theta[mask])}
-    start_loss = best["loss"]
+    best = {"x": theta[mask].copy(), "loss": np.inf}
 
-    def fun(x):
-        value = loss(x)
+    def fun(x):  # one prediction for both the residuals and the loss of the best point so far
+        err = errors(ts, full(x[None, :]), cfg)
+        value = float(_loss_parts(ts, err, cfg)["loss"][0])
         if value < best["loss"]:
             best.update(x=x.copy(), loss=value)
-        return residuals(ts, full(x[None, :]), cfg)[0]
+        return _residuals(ts, err, cfg)[0]
 
     def jac(x):
         return forward_jacobian(lambda xs: residuals(ts, full(xs), cfg), x)[1]
 
     r0 = fun(theta[mask])
+    start_loss = best["loss"]
     if not np.all(np.isfinite(r0)):
         return theta
     method = "lm" if len(r0) >= mask.sum() else "trf"  # MINPACK needs no fewer residuals than unknowns
