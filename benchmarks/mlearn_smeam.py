@@ -12,17 +12,20 @@ expensive on two shared cores:
     PYTHONPATH=src python3 benchmarks/mlearn_smeam.py --elements Mo --variants smeam \
         --max-train-frames 60 --forces-per-frame 4 --generations 300 --out results/mlearn_Mo.json
 
-``--polish`` adds the Levenberg–Marquardt polish of the weighted energy and force RMSEs after
-CMA-ES and reports the CMA-ES-only scores beside the polished ones. ``--force-weights`` takes one
-or more force weights (energy weight 1). With several, the weight is chosen on the **training set
-only**: each is fitted to four fifths of the training frames and scored on the other fifth (every
-fifth frame) by the rule of the SNAP benchmark, the smallest max(E_val / E_pub, F_val / F_pub) of
-energy and force RMSEs against the published potential on the same frames; the chosen weight is then
-refitted on the whole training set. The full-set run of the issue:
+Every fit follows one procedure, chosen on the **training set only**. The training frames are split
+into a fit part (four fifths) and a validation part (every fifth frame). For each force weight of
+``--force-weights`` (energy weight 1) and each of ``--starts`` random starts, CMA-ES over structure
+vectors, followed by the Levenberg–Marquardt polish of the weighted energy and force RMSEs, fits
+the fit part; the candidate with the smallest max(E_val / E_pub, F_val / F_pub) of energy and force
+RMSEs on the validation part, against the published potential on the same frames, is chosen, and a
+last Levenberg–Marquardt polish from it on all training frames gives the reported potential (the
+validation picks the basin; the polish uses all the data). The CMA-ES-only scores of every
+candidate are kept. ``--u-curvature`` weights the RMS curvature of U (CMAESConfig.u_curvature).
+The full-set run of the issue:
 
     PYTHONPATH=src python3 benchmarks/mlearn_smeam.py --elements Cu --variants smeam --forces-per-frame 8 \
-        --generations 1000 --polish --force-weights 0.03 0.1 --plots benchmarks/results/lm \
-        --out benchmarks/results/mlearn_smeam_lm.json
+        --generations 1000 --force-weights 0.03 --starts 3 --u-curvature 1e-4 \
+        --plots benchmarks/results/lm --out benchmarks/results/mlearn_smeam_lm.json
 
 ``--init published`` starts CMA-ES from the published knot values (a refinement, not a fit
 from scratch); the default ``random`` starts from small random knot values, as the paper does.
@@ -115,38 +118,35 @@ def rmse_ratio(ours: dict, published: dict) -> float:
                ours["force_rmse_eV_A"] / published["force_rmse_eV_A"])
 
 
-def config(args, force_weight: float) -> CMAESConfig:
-    """The CMA-ES settings of the command line with ``force_weight`` (energy weight 1)."""
+def config(args, force_weight: float, seed: int) -> CMAESConfig:
+    """The CMA-ES settings of the command line with ``force_weight`` (energy weight 1) and ``seed``."""
     return CMAESConfig(population=args.population, sigma0=args.sigma0, max_generations=args.generations,
-                       restarts=args.restarts, force_weight=force_weight, polish_iterations=args.polish_iterations,
-                       seed=args.seed)
+                       restarts=args.restarts, force_weight=force_weight, u_curvature=args.u_curvature,
+                       polish_iterations=args.polish_iterations, seed=seed)
 
 
-def fit_variant(ts, cfg, template, x0, checkpoint, polish, train, test):
-    """CMA-ES (+ LM polish) fit of ``template`` at ``cfg`` to ``ts`` (built from the frames ``train``).
+def fit_candidate(ts, cfg, template, x0, checkpoint, train, validation):
+    """CMA-ES + LM polish fit of ``template`` at ``cfg`` to ``ts`` (built from the frames ``train``).
 
-    Returns the potential and its scores: RMSE/MAE on ``test`` and on ``train`` with a per-atom
-    offset fitted on ``train``, the training loss and its parts, and, with ``polish``, the
-    CMA-ES-only test scores.
+    Returns the potential and its scores on ``validation`` and ``train`` (per-atom offset fitted on
+    ``train``), the CMA-ES-only validation scores, the training loss and its parts, and timings.
     """
     fit = fit_cmaes(ts, cfg, x0=x0, checkpoint=checkpoint)
-    pot, loss, parts, t_fit = fit.potential, fit.loss, fit.parts, fit.parts["seconds"]
-    extra = {}
-    if polish:  # as CMAESConfig(polish=True), keeping the CMA-ES-only scores
-        t2 = time.perf_counter()
-        theta = polish_lm(ts, cfg, pot.theta(), free_mask(template, cfg.zero_at_cutoff))
-        t_polish = time.perf_counter() - t2
-        extra = {"cmaes_only": {**scores(pot, train_offset(pot, train), test), "train_loss": loss,
-                                "train_parts": parts},
-                 "t_polish_s": t_polish}
-        pot = pot.with_theta(theta)
-        lp = loss_parts(ts, theta[None, :], cfg)
-        parts = {k: float(v[0]) for k, v in lp.items() if k != "offsets"}
-        loss, t_fit = parts["loss"], t_fit + t_polish
+    t0 = time.perf_counter()
+    theta = polish_lm(ts, cfg, fit.potential.theta(), free_mask(template, cfg.zero_at_cutoff))
+    pot = fit.potential.with_theta(theta)
     off = train_offset(pot, train)
-    return pot, {"force_weight": cfg.force_weight, "offset_eV_atom": off, **scores(pot, off, test),
-                 "train": scores(pot, off, train), "train_loss": loss, "train_parts": parts,
-                 "generations": len(fit.history), "evaluations": int(fit.history[-1][1]), "t_fit_s": t_fit, **extra}
+    cmaes_only = scores(fit.potential, train_offset(fit.potential, train), validation)
+    return pot, {"force_weight": cfg.force_weight, "seed": cfg.seed, **scores(pot, off, validation),
+                 "train": scores(pot, off, train), "train_parts": train_parts(ts, theta, cfg),
+                 "cmaes_only": {**cmaes_only, "train_loss": fit.loss}, "generations": len(fit.history),
+                 "evaluations": int(fit.history[-1][1]), "t_cmaes_s": fit.parts["seconds"],
+                 "t_polish_s": time.perf_counter() - t0}
+
+
+def train_parts(ts, theta, cfg) -> dict:
+    """The loss of ``theta`` on ``ts`` and its parts, as floats."""
+    return {k: float(v[0]) for k, v in loss_parts(ts, theta[None, :], cfg).items() if k != "offsets"}
 
 
 def main():
@@ -159,10 +159,11 @@ def main():
     ap.add_argument("--population", type=int, default=None)
     ap.add_argument("--sigma0", type=float, default=0.05)
     ap.add_argument("--restarts", type=int, default=0)
-    ap.add_argument("--force-weights", type=float, nargs="+", default=[0.1],
-                    help="force weights to try (energy weight 1); several: chosen on the training set")
-    ap.add_argument("--polish", action="store_true",
-                    help="Levenberg–Marquardt polish after CMA-ES; the CMA-ES-only scores are kept too")
+    ap.add_argument("--force-weights", type=float, nargs="+", default=[0.03],
+                    help="force weights to try (energy weight 1), chosen on the validation fifth")
+    ap.add_argument("--starts", type=int, default=1, help="random starts per force weight")
+    ap.add_argument("--u-curvature", type=float, default=0.0,
+                    help="weight of the RMS second derivative of U (CMAESConfig.u_curvature)")
     ap.add_argument("--polish-iterations", type=int, default=200)
     ap.add_argument("--init", choices=["random", "published"], default="random")
     ap.add_argument("--seed", type=int, default=0)
@@ -185,36 +186,42 @@ def main():
         off = train_offset(published, train)
         res["published_smeam"] = {"offset_eV_atom": off, **scores(published, off, test)}
         res["published_smeam"]["train"] = scores(published, off, train)
+        held = np.arange(len(train)) % 5 == 4
+        fit_frames = [f for f, h in zip(train, held) if not h]
+        validation = [f for f, h in zip(train, held) if h]
+        pub_val = scores(published, train_offset(published, fit_frames), validation)
         fitted = {}
         for variant in args.variants:
             t1 = time.perf_counter()
             template = form(published, variant)
-            x0 = template.theta()
-            if args.init == "random":
-                x0 = 0.1 * rng.normal(size=x0.shape)
-                x0[~free_mask(template, True)] = 0.0
-            selection = None
-            force_weight = args.force_weights[0]
-            if len(args.force_weights) > 1:  # choose on a validation fifth of the training frames
-                held = np.arange(len(train)) % 5 == 4
-                fit_frames = [f for f, h in zip(train, held) if not h]
-                validation = [f for f, h in zip(train, held) if h]
-                ts_fit = build_training_set(fit_frames, template, forces_per_frame=args.forces_per_frame,
-                                            seed=args.seed)
-                pub_val = scores(published, off, validation)
-                tried = [fit_variant(ts_fit, config(args, fw), template, x0, None, args.polish, fit_frames,
-                                     validation)[1] for fw in args.force_weights]
-                force_weight = min(tried, key=lambda c: rmse_ratio(c, pub_val))["force_weight"]
-                selection = {"n_fit_frames": len(fit_frames), "n_validation_frames": len(validation),
-                             "published_validation": pub_val, "candidates_validation": tried}
             ts = build_training_set(train, template, forces_per_frame=args.forces_per_frame, seed=args.seed)
+            ts_fit = ts.subset(~held)
             t_sv = time.perf_counter() - t1
-            ckpt = None
-            if args.checkpoint_dir:
-                ckpt = Path(args.checkpoint_dir) / f"{element}_{variant}_{args.init}_fw{force_weight:g}.ckpt"
-            pot, entry = fit_variant(ts, config(args, force_weight), template, x0, ckpt, args.polish, train, test)
+            candidates = []
+            for fw in args.force_weights:
+                for start in range(args.starts):
+                    x0 = template.theta()
+                    if args.init == "random":
+                        x0 = 0.1 * rng.normal(size=x0.shape)
+                        x0[~free_mask(template, True)] = 0.0
+                    ckpt = None
+                    if args.checkpoint_dir:
+                        ckpt = Path(args.checkpoint_dir) / f"{element}_{variant}_{args.init}_fw{fw:g}_s{start}.ckpt"
+                    candidates.append(fit_candidate(ts_fit, config(args, fw, args.seed + start), template, x0,
+                                                    ckpt, fit_frames, validation))
+            chosen, entry = min(candidates, key=lambda c: rmse_ratio(c[1], pub_val))
+            cfg = config(args, entry["force_weight"], entry["seed"])
+            t2 = time.perf_counter()
+            pot = chosen.with_theta(polish_lm(ts, cfg, chosen.theta(), free_mask(template, cfg.zero_at_cutoff)))
+            off = train_offset(pot, train)
             fitted[variant] = pot
-            res[variant] = {**entry, "t_setup_s": t_sv, "force_weight_selection": selection}
+            res[variant] = {"force_weight": cfg.force_weight, "seed": cfg.seed, "offset_eV_atom": off,
+                            **scores(pot, off, test), "train": scores(pot, off, train),
+                            "train_parts": train_parts(ts, pot.theta(), cfg),
+                            "t_final_polish_s": time.perf_counter() - t2, "t_structure_vectors_s": t_sv,
+                            "selection": {"n_fit_frames": len(fit_frames), "n_validation_frames": len(validation),
+                                          "published_validation": pub_val,
+                                          "candidates_validation": [c[1] for c in candidates]}}
             Path(args.plots).mkdir(parents=True, exist_ok=True)
             pot.write_lammps(Path(args.plots) / f"{element}_{variant}_atomforge.meam.spline")
             print(element, variant, json.dumps(res[variant]), flush=True)

@@ -215,3 +215,34 @@ def test_a_fit_never_returns_worse_than_its_start():
     np.testing.assert_array_equal(fit.potential.theta(), truth.theta())
     assert fit.loss < 1e-9
     assert fit.reference_energies[0] == pytest.approx(-5.0, abs=1e-9)
+
+
+def test_u_curvature_term_is_the_rms_second_derivative_of_u():
+    from scipy.integrate import quad
+    from scipy.interpolate import CubicSpline
+
+    truth = atomforge.load(published_path("Ni"))
+    thetas = np.stack([truth.theta() + 0.05 * np.random.default_rng(k).normal(size=45) for k in range(2)])
+    ts = build_training_set(labelled_frames(truth, 2), truth, forces_per_frame=4)
+    plain = CMAESConfig(force_weight=0.5, u_penalty=0.0)
+    smooth = CMAESConfig(force_weight=0.5, u_penalty=0.0, u_curvature=0.3)
+    n_plain = residuals(ts, thetas, plain).shape[1]
+    for theta, loss, extra, r in zip(thetas, loss_parts(ts, thetas, plain)["loss"],
+                                     loss_parts(ts, thetas, smooth)["loss"], residuals(ts, thetas, smooth)):
+        u = truth.with_theta(theta).splines["U"][0]  # independent: SciPy's clamped spline, quadrature
+        ref = CubicSpline(u.x, u.y, bc_type=((1, u.d0), (1, u.dn)))
+        mean_sq = sum(quad(lambda t: ref(t, 2) ** 2, a, b)[0] for a, b in zip(u.x[:-1], u.x[1:])) / (u.x[-1] - u.x[0])
+        assert extra - loss == pytest.approx(0.3 * np.sqrt(mean_sq), rel=1e-10)
+        assert (r[n_plain:] ** 2).sum() == pytest.approx(0.09 * mean_sq, rel=1e-10)
+
+
+def test_a_subset_scores_as_the_set_built_from_its_frames():
+    truth = atomforge.load(published_path("Ni"))
+    frames = labelled_frames(truth, 4)
+    theta = truth.theta() + 0.02 * np.random.default_rng(6).normal(size=45)
+    cfg = CMAESConfig(force_weight=0.5, stress_weight=2.0)
+    full = build_training_set(frames, truth)  # all forces, so the kept atoms do not depend on the draw
+    direct = loss_parts(build_training_set([frames[0], frames[2]], truth), theta[None, :], cfg)
+    got = loss_parts(full.subset([0, 2]), theta[None, :], cfg)
+    for key in ("loss", "energy_mae", "force_mae", "stress_mae"):
+        assert got[key][0] == pytest.approx(direct[key][0], rel=1e-13)

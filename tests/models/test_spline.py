@@ -44,3 +44,17 @@ def test_basis_is_linear_in_parameters():
 def test_rejects_unsorted_knots():
     with pytest.raises(ValueError, match="increasing"):
         Spline([0.0, 2.0, 1.0], [0.0, 1.0, 2.0], 0.0, 0.0)
+
+
+def test_roughness_matrix_gives_the_integral_of_the_squared_second_derivative():
+    from scipy.integrate import quad
+
+    rng = np.random.default_rng(2)
+    x = np.sort(rng.uniform(-1.0, 1.0, 7))
+    s = Spline(x, rng.normal(size=7), 0.4, -2.0)
+    ref = CubicSpline(x, s.y, bc_type=((1, 0.4), (1, -2.0)))
+    integral = sum(quad(lambda t: ref(t, 2) ** 2, a, b)[0] for a, b in zip(x[:-1], x[1:]))
+    assert np.sum((s.roughness_matrix() @ s.theta) ** 2) == pytest.approx(integral, rel=1e-12)
+    # a straight line has none
+    line = Spline(x, 3.0 * x - 1.0, 3.0, 3.0)
+    np.testing.assert_allclose(line.roughness_matrix() @ line.theta, 0.0, atol=1e-12)

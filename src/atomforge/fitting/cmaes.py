@@ -2,18 +2,23 @@
 
 The objective of a parameter set θ is
 
-    L(θ) = w_E · MAE_E + w_F · MAE_F + w_S · MAE_σ + λ_U · ⟨excess of n outside U's knots⟩,
+    L(θ) = w_E · MAE_E + w_F · MAE_F + w_S · MAE_σ + λ_U · ⟨excess of n outside U's knots⟩ + λ_C · RMS(U''),
 
 with MAE_E the weighted mean absolute energy error per atom (after fitting one reference energy
 per element by weighted least squares for each θ), MAE_F the weighted mean absolute force
 component error, MAE_σ that of the stress components, and the last term a penalty that keeps
-every density inside the domain where U has knots. Frame weights times group weights weight all
-terms. A whole CMA-ES population is one batch of matrix products per frame.
+every density inside the domain where U has knots. The last term, the root-mean-square curvature
+of the embedding functions over their knot range (eV per density unit², mean over elements), keeps
+U smooth where no training density falls: U's knots span a fixed range of which the training set
+may sample only part, and without it U can swing by tens of eV between unsampled knots, which
+costs nothing in training and gives huge errors on any structure whose density lands there.
+Frame weights times group weights weight the error terms. A whole CMA-ES population is one batch of matrix products per frame.
 
 The optional polish (:func:`polish_lm`) refines the best point by nonlinear least squares on the
 squared analogue of L, in which every MAE becomes an RMSE:
 
-    R(θ) = (w_E · RMSE_E)² + (w_F · RMSE_F)² + (w_S · RMSE_σ)² + (λ_U · excess)² = Σ r(θ)²,
+    R(θ) = (w_E · RMSE_E)² + (w_F · RMSE_F)² + (w_S · RMSE_σ)² + (λ_U · excess)² + (λ_C · RMS(U''))²
+         = Σ r(θ)²,
 
 with the residual vector r of :func:`residuals`, solved by Levenberg–Marquardt (SciPy
 ``least_squares``) with a forward-difference Jacobian that scores all n + 1 displaced parameter
@@ -58,6 +63,9 @@ class CMAESConfig:
         Weights of the energy (eV/atom), force (eV/Å) and stress (eV/Å³) MAEs.
     u_penalty : float
         Weight of the mean distance of densities outside U's knot range.
+    u_curvature : float
+        Weight of the root-mean-square second derivative of U over its knots (eV per density
+        unit²); 0 switches it off.
     zero_at_cutoff : bool
         Keep φ, ρ, f and their slopes zero at their last knot (not fitted).
     checkpoint_every : int
@@ -79,6 +87,7 @@ class CMAESConfig:
     force_weight: float = 1.0
     stress_weight: float = 0.0
     u_penalty: float = 10.0
+    u_curvature: float = 0.0
     zero_at_cutoff: bool = True
     checkpoint_every: int = 10
     polish: bool = False
@@ -90,7 +99,7 @@ class CMAESConfig:
             raise ConfigError(f"CMAESConfig.sigma0 must be positive, got {self.sigma0}")
         if self.population is not None and self.population < 2:
             raise ConfigError(f"CMAESConfig.population must be at least 2, got {self.population}")
-        if min(self.energy_weight, self.force_weight, self.stress_weight, self.u_penalty) < 0:
+        if min(self.energy_weight, self.force_weight, self.stress_weight, self.u_penalty, self.u_curvature) < 0:
             raise ConfigError("CMAESConfig: weights must not be negative")
         if self.polish_iterations < 1:
             raise ConfigError(f"CMAESConfig.polish_iterations must be positive, got {self.polish_iterations}")
@@ -120,6 +129,20 @@ def free_mask(template: SplineMEAM, zero_at_cutoff: bool) -> np.ndarray:
     return mask
 
 
+def u_roughness(template: SplineMEAM) -> np.ndarray:
+    """Matrix C, shape (n_rows, n_params), with |C θ|² the mean over elements of (1 / (x_N − x_0)) ∫ U''(n)² dn
+    over U's knots: the mean-square curvature of the embedding functions. No rows without U."""
+    n_params = template.blocks()[-1][3]
+    rows = []
+    for name, k, a, b in template.blocks():
+        if name == "U":
+            u = template.splines["U"][k]
+            block = np.zeros((u.n_knots, n_params))
+            block[:, a:b] = u.roughness_matrix() / np.sqrt((u.x[-1] - u.x[0]) * len(template.splines["U"]))
+            rows.append(block)
+    return np.vstack(rows) if rows else np.zeros((0, n_params))
+
+
 def errors(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> dict[str, np.ndarray | None]:
     """Signed errors of parameter sets ``thetas`` (P, n_params), shared by :func:`loss_parts` and
     :func:`residuals`.
@@ -127,7 +150,8 @@ def errors(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> dict[s
     Keys: ``energy`` (P, n_frames) eV/atom, reference − model after the per-element reference energies ``offsets``
     (P, n_species) eV; ``force`` (P, n_force, 3) eV/Å, model − reference, or None without force rows; ``stress``
     (P, n_stressed, 6) eV/Å³ of the frames ``has_stress`` (n_frames,), or None unless weighted;
-    ``u_excess`` (P,), the mean density excess outside U's knots.
+    ``u_excess`` (P,), the mean density excess outside U's knots; ``u_roughness`` (P, n_rows), θ @ Cᵀ of
+    :func:`u_roughness` (eV per density unit²), or None when ``cfg.u_curvature`` is 0.
     """
     energies, forces, stresses, excess = predict(ts, thetas, stress=cfg.stress_weight > 0)
     offsets = reference_offsets(ts, energies)  # (P, n_species)
@@ -136,7 +160,8 @@ def errors(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> dict[s
     return {"energy": (ts.energies - energies - offsets @ ts.counts.T) / ts.n_atoms,
             "force": forces - ts.force_labels if fw.size and fw.sum() > 0 else None,
             "stress": stresses[:, has_s] - ts.stresses[has_s] if cfg.stress_weight > 0 and has_s.any() else None,
-            "has_stress": has_s, "u_excess": excess, "offsets": offsets}
+            "has_stress": has_s, "u_excess": excess, "offsets": offsets,
+            "u_roughness": thetas @ u_roughness(ts.layout.template).T if cfg.u_curvature > 0 else None}
 
 
 def loss_parts(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> dict[str, np.ndarray]:
@@ -153,11 +178,12 @@ def _loss_parts(ts: SMEAMTrainingSet, err: dict, cfg: CMAESConfig) -> dict[str, 
     else:
         ws = w[err["has_stress"]]
         mae_s = np.abs(err["stress"]).mean(axis=2) @ ws / ws.sum()
+    rms_u2 = np.zeros(len(excess)) if err["u_roughness"] is None else np.sqrt((err["u_roughness"] ** 2).sum(axis=1))
     loss = (cfg.energy_weight * mae_e + cfg.force_weight * mae_f + cfg.stress_weight * mae_s
-            + cfg.u_penalty * excess)
+            + cfg.u_penalty * excess + cfg.u_curvature * rms_u2)
     loss = np.where(np.isfinite(loss), loss, 1e10)
     return {"loss": loss, "energy_mae": mae_e, "force_mae": mae_f, "stress_mae": mae_s,
-            "u_excess": excess, "offsets": err["offsets"]}
+            "u_excess": excess, "u_curvature_rms": rms_u2, "offsets": err["offsets"]}
 
 
 def residuals(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> np.ndarray:
@@ -168,7 +194,8 @@ def residuals(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> np.
     Entries, in order: energy errors per atom (eV/atom; after the per-element reference energies of
     :func:`~atomforge.fitting.smeam_data.reference_offsets`, as in the loss) × w_E √(w/Σw); force
     components (eV/Å) × w_F √(w/(3 Σw)); stress components (eV/Å³), where weighted,
-    × w_S √(w/(6 Σw)); and, where λ_U > 0, λ_U × the mean density excess outside U's knots.
+    × w_S √(w/(6 Σw)); where λ_U > 0, λ_U × the mean density excess outside U's knots; and, where
+    λ_C > 0, λ_C × the rows of θ @ Cᵀ (:func:`u_roughness`).
     """
     return _residuals(ts, errors(ts, thetas, cfg), cfg)
 
@@ -186,6 +213,8 @@ def _residuals(ts: SMEAMTrainingSet, err: dict, cfg: CMAESConfig) -> np.ndarray:
         parts.append((err["stress"] * scale[:, None]).reshape(p, -1))
     if cfg.u_penalty > 0:
         parts.append(cfg.u_penalty * err["u_excess"][:, None])
+    if err["u_roughness"] is not None:
+        parts.append(cfg.u_curvature * err["u_roughness"])
     return np.concatenate(parts, axis=1)
 
 

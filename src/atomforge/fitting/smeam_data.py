@@ -50,6 +50,13 @@ class SMEAMTrainingSet:
     def __len__(self) -> int:
         return len(self.vectors)
 
+    def subset(self, frames) -> "SMEAMTrainingSet":
+        """The training set of the frames ``frames`` (indices or a boolean mask), structure vectors reused."""
+        idx = np.arange(len(self))[frames]
+        return SMEAMTrainingSet(self.layout, [self.vectors[k] for k in idx], self.energies[idx],
+                                [self.forces[k] for k in idx], self.stresses[idx], self.counts[idx],
+                                self.weights[idx], [self.groups[k] for k in idx])
+
 
 def build_training_set(frames, template: SplineMEAM, *, forces_per_frame: int | None = None,
                        group_weights: dict[str, float] | None = None, seed: int = 0) -> SMEAMTrainingSet:

@@ -58,8 +58,8 @@ def cmaes_config(config: FitConfig) -> CMAESConfig:
     return CMAESConfig(population=c.population, sigma0=c.sigma0, max_generations=c.generations,
                        restarts=c.restarts, energy_weight=w.energy, force_weight=w.force,
                        stress_weight=w.stress * EV_A3_TO_GPA,  # weights.stress is per GPa
-                       u_penalty=c.u_penalty, checkpoint_every=c.checkpoint_every, polish=c.polish,
-                       polish_iterations=c.polish_iterations, seed=c.seed)
+                       u_penalty=c.u_penalty, u_curvature=c.u_curvature, checkpoint_every=c.checkpoint_every,
+                       polish=c.polish, polish_iterations=c.polish_iterations, seed=c.seed)
 
 
 def fit_smeam(train, config: FitConfig, base: Path, *, progress_factory=None):

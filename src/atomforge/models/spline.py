@@ -179,6 +179,18 @@ class Spline:
             out[q] = spline_eval(self.x, self.y, y2, self.d0, self.dn, tq)
         return out[:, nu].reshape(t.shape)
 
+    def roughness_matrix(self) -> np.ndarray:
+        """Matrix ``R``, shape (n_knots, n_knots + 2), with ``|R @ theta|² = ∫ s''(x)² dx`` over the knots.
+
+        The second derivative is linear between knots, so the integral is the quadratic form
+        ``y2ᵀ G y2`` with the tridiagonal ``G`` (h_k/3 on the diagonal sums, h_k/6 beside it);
+        ``R = Lᵀ M`` for the Cholesky factor ``G = L Lᵀ``.
+        """
+        h = np.diff(self.x)
+        g = np.diag(np.concatenate([h, [0.0]]) / 3.0 + np.concatenate([[0.0], h]) / 3.0)
+        g += np.diag(h / 6.0, 1) + np.diag(h / 6.0, -1)
+        return np.linalg.cholesky(g).T @ self.matrix
+
     def basis(self, t) -> tuple[np.ndarray, np.ndarray]:
         """Basis rows of value and derivative at points ``t`` (n,): two arrays (n, n_knots + 2)."""
         t = np.atleast_1d(np.asarray(t, dtype=np.float64))
