@@ -45,10 +45,12 @@ def test_fit_writes_a_potential_that_reproduces_its_training_metrics(workdir):
     report = json.loads((workdir / "out" / "report.json").read_text())
     fit = report["fit"]
     assert fit["variant"] == "eam" and fit["generations"] == 12 and not fit["resumed"]
-    # the CMA-ES loss is the weighted energy + force + stress MAE of the fitted potential
+    # the CMA-ES loss is the weighted energy + force + stress MAE of the fitted potential, plus the
+    # default U-domain and U-curvature terms
+    assert fit["u_curvature_rms"] > 0
     assert fit["loss"] == pytest.approx(fit["energy_mae"] + 0.5 * fit["force_mae"]
-                                        + 0.01 * 160.21766208 * fit["stress_mae"] + 10 * fit["u_excess"],
-                                        rel=1e-10)
+                                        + 0.01 * 160.21766208 * fit["stress_mae"] + 10 * fit["u_excess"]
+                                        + 1e-4 * fit["u_curvature_rms"], rel=1e-10)
     pot = atomforge.load(workdir / "out" / "cu.atomforge")
     assert pot.variant == "eam" and pot.cutoff == pytest.approx(4.5)
     # independent recomputation of the training errors through the ASE calculator of the loaded file

@@ -37,7 +37,7 @@ def test_objective_equals_direct_evaluation():
     theta = truth.theta() + 0.02 * rng.normal(size=len(truth.theta()))
     group_weights = {"g0": 2.0, "g1": 0.5}
     ts = build_training_set(frames, truth, forces_per_frame=10, group_weights=group_weights)
-    cfg = CMAESConfig(stress_weight=3.0, force_weight=0.7, u_penalty=0.0)
+    cfg = CMAESConfig(stress_weight=3.0, force_weight=0.7, u_penalty=0.0, u_curvature=0.0)
     got = loss_parts(ts, theta[None, :], cfg)
     # independent: evaluate each frame with the ordinary calculator
     model = truth.with_theta(theta)
@@ -75,7 +75,7 @@ def test_cmaes_recovers_a_known_potential():
     rng = np.random.default_rng(0)
     start = truth.theta() + 0.03 * rng.normal(size=len(truth.theta()))
     ts = build_training_set(frames, truth.with_theta(start))
-    cfg = CMAESConfig(sigma0=0.01, max_generations=150, population=16)
+    cfg = CMAESConfig(sigma0=0.01, max_generations=150, population=16, u_curvature=0.0)  # the exact optimum
     before = loss_parts(ts, start[None, :], cfg)
     res = fit_cmaes(ts, cfg)
     assert before["energy_mae"][0] > 0.02 and before["force_mae"][0] > 0.5
@@ -128,7 +128,7 @@ def test_residuals_square_to_the_rmse_objective_of_the_calculator():
     thetas = np.stack([truth.theta(), truth.theta() + 0.02 * np.random.default_rng(4).normal(size=45)])
     group_weights = {"g0": 2.0, "g1": 0.5}
     ts = build_training_set(frames, truth, forces_per_frame=6, group_weights=group_weights)
-    cfg = CMAESConfig(energy_weight=1.3, force_weight=0.7, stress_weight=3.0, u_penalty=0.0)
+    cfg = CMAESConfig(energy_weight=1.3, force_weight=0.7, stress_weight=3.0, u_penalty=0.0, u_curvature=0.0)
     got = (residuals(ts, thetas, cfg) ** 2).sum(axis=1)
     w = np.array([fr.weight * group_weights[fr.group] for fr in frames])
     n = np.array([len(fr.atoms) for fr in frames])
@@ -146,7 +146,7 @@ def test_residuals_square_to_the_rmse_objective_of_the_calculator():
         assert value == pytest.approx(1.3**2 * mse_e + 0.7**2 * mse_f + 3.0**2 * mse_s, rel=1e-9)
     # the U-domain penalty is one more residual, λ_U times the loss's mean excess
     penalised = residuals(ts, thetas, CMAESConfig(energy_weight=1.3, force_weight=0.7, stress_weight=3.0,
-                                                  u_penalty=4.0))
+                                                  u_penalty=4.0, u_curvature=0.0))
     excess = loss_parts(ts, thetas, cfg)["u_excess"]
     assert excess.min() > 0
     np.testing.assert_array_equal(penalised[:, :-1], residuals(ts, thetas, cfg))
@@ -182,7 +182,7 @@ def test_lm_polish_recovers_a_known_potential():
     # LM converges locally: from 0.01 perturbations it can stop in a local minimum (loss ~3e-4)
     start = truth.theta() + 0.002 * np.random.default_rng(0).normal(size=45)
     ts = build_training_set(frames, truth, forces_per_frame=8)
-    cfg = CMAESConfig(force_weight=0.5, stress_weight=2.0, u_penalty=0.0, zero_at_cutoff=False)
+    cfg = CMAESConfig(force_weight=0.5, stress_weight=2.0, u_penalty=0.0, u_curvature=0.0, zero_at_cutoff=False)
     theta = polish_lm(ts, cfg, start, free_mask(truth, zero_at_cutoff=False))
     before, after = loss_parts(ts, np.stack([start, theta]), cfg)["loss"]
     assert before > 0.01 and after < 1e-9
@@ -210,7 +210,7 @@ def test_a_fit_never_returns_worse_than_its_start():
     truth = atomforge.load(published_path("Ni"))
     ts = build_training_set(labelled_frames(truth, 2), truth, forces_per_frame=4)
     fit = fit_cmaes(ts, CMAESConfig(population=4, sigma0=0.05, max_generations=2, u_penalty=0.0,
-                                    zero_at_cutoff=False))
+                                    u_curvature=0.0, zero_at_cutoff=False))
     # every sample is perturbed from the exact start, so only the start itself has zero loss
     np.testing.assert_array_equal(fit.potential.theta(), truth.theta())
     assert fit.loss < 1e-9
@@ -224,7 +224,7 @@ def test_u_curvature_term_is_the_rms_second_derivative_of_u():
     truth = atomforge.load(published_path("Ni"))
     thetas = np.stack([truth.theta() + 0.05 * np.random.default_rng(k).normal(size=45) for k in range(2)])
     ts = build_training_set(labelled_frames(truth, 2), truth, forces_per_frame=4)
-    plain = CMAESConfig(force_weight=0.5, u_penalty=0.0)
+    plain = CMAESConfig(force_weight=0.5, u_penalty=0.0, u_curvature=0.0)
     smooth = CMAESConfig(force_weight=0.5, u_penalty=0.0, u_curvature=0.3)
     n_plain = residuals(ts, thetas, plain).shape[1]
     for theta, loss, extra, r in zip(thetas, loss_parts(ts, thetas, plain)["loss"],

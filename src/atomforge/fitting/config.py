@@ -73,7 +73,7 @@ class CMAESSpec(_Section):
                                                "(null: none); an interrupted fit resumes from it.")
     checkpoint_every: int = Field(10, ge=1, description="Generations between checkpoints.")
     u_penalty: float = Field(10.0, ge=0, description="Weight of densities outside U's knot range.")
-    u_curvature: float = Field(0.0, ge=0, description="Weight of the RMS second derivative of U over its knots "
+    u_curvature: float = Field(1e-4, ge=0, description="Weight of the RMS second derivative of U over its knots "
                                                       "(keeps U smooth where no training density falls).")
     seed: int = 0
 
