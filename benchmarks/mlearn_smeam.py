@@ -104,11 +104,11 @@ def plot_splines(path, fitted: dict[str, SplineMEAM], published: SplineMEAM, ele
         s0 = published.splines[name][0]
         t = np.linspace(s0.x[0], s0.x[-1], 300)
         ax.plot(t, s0(t), "k--", lw=1.2, label="published s-MEAM")
-        for variant, pot in fitted.items():
-            if name in pot.splines:
+        for k, (variant, pot) in enumerate(fitted.items()):
+            if name in pot.splines:  # one colour per variant in every panel
                 s = pot.splines[name][0]
-                (line,) = ax.plot(t, s(t), lw=1.5, label=f"atomforge {variant}")
-                ax.plot(s.x, s.y, "o", ms=3, color=line.get_color())
+                ax.plot(t, s(t), lw=1.5, color=f"C{k}", label=f"atomforge {variant}")
+                ax.plot(s.x, s.y, "o", ms=3, color=f"C{k}")
         ax.set_title(f"{element} {labels[name]}")
         ax.axhline(0, color="0.8", lw=0.5)
     axes[0].legend(fontsize=7)
