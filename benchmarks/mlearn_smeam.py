@@ -19,8 +19,8 @@ vectors, followed by the Levenberg–Marquardt polish of the weighted energy and
 the fit part; the candidate with the smallest max(E_val / E_pub, F_val / F_pub) of energy and force
 RMSEs on the validation part, against the published potential on the same frames, is chosen, and a
 last Levenberg–Marquardt polish from it on all training frames gives the reported potential (the
-validation picks the basin; the polish uses all the data). The CMA-ES-only scores of every
-candidate are kept. ``--u-curvature`` weights the RMS curvature of U (CMAESConfig.u_curvature).
+validation picks the basin; the polish uses all the data; :func:`atomforge.fitting.smeam_select.fit_selected`,
+as ``atomforge fit`` with ``model.cmaes.starts``). The CMA-ES-only scores of every candidate are kept. ``--u-curvature`` weights the RMS curvature of U (CMAESConfig.u_curvature).
 The full-set run of the issue:
 
     PYTHONPATH=src python3 benchmarks/mlearn_smeam.py --variants smeam --forces-per-frame 8 \
@@ -49,8 +49,9 @@ import numpy as np
 
 import atomforge
 from atomforge.data import read_frames
-from atomforge.fitting.cmaes import CMAESConfig, fit_cmaes, free_mask, loss_parts, polish_lm
+from atomforge.fitting.cmaes import CMAESConfig, free_mask, loss_parts
 from atomforge.fitting.smeam_data import build_training_set
+from atomforge.fitting.smeam_select import fit_selected
 from atomforge.models.meam_spline import VARIANTS, SplineMEAM
 from atomforge.paths import data_dir
 
@@ -130,25 +131,6 @@ def config(args, force_weight: float, seed: int) -> CMAESConfig:
                        polish_iterations=args.polish_iterations, seed=seed)
 
 
-def fit_candidate(ts, cfg, template, x0, checkpoint, train, validation):
-    """CMA-ES + LM polish fit of ``template`` at ``cfg`` to ``ts`` (built from the frames ``train``).
-
-    Returns the potential and its scores on ``validation`` and ``train`` (per-atom offset fitted on
-    ``train``), the CMA-ES-only validation scores, the training loss and its parts, and timings.
-    """
-    fit = fit_cmaes(ts, cfg, x0=x0, checkpoint=checkpoint)
-    t0 = time.perf_counter()
-    theta = polish_lm(ts, cfg, fit.potential.theta(), free_mask(template, cfg.zero_at_cutoff))
-    pot = fit.potential.with_theta(theta)
-    off = train_offset(pot, train)
-    cmaes_only = scores(fit.potential, train_offset(fit.potential, train), validation)
-    return pot, {"force_weight": cfg.force_weight, "seed": cfg.seed, **scores(pot, off, validation),
-                 "train": scores(pot, off, train), "train_parts": train_parts(ts, theta, cfg),
-                 "cmaes_only": {**cmaes_only, "train_loss": fit.loss}, "generations": len(fit.history),
-                 "evaluations": int(fit.history[-1][1]), "t_cmaes_s": fit.parts["seconds"],
-                 "t_polish_s": time.perf_counter() - t0}
-
-
 def train_parts(ts, theta, cfg) -> dict:
     """The loss of ``theta`` on ``ts`` and its parts, as floats."""
     return {k: float(v[0]) for k, v in loss_parts(ts, theta[None, :], cfg).items() if k != "offsets"}
@@ -202,31 +184,34 @@ def main():
             ts = build_training_set(train, template, forces_per_frame=args.forces_per_frame, seed=args.seed)
             ts_fit = ts.subset(~held)
             t_sv = time.perf_counter() - t1
-            candidates = []
+            starts = []
             for fw in args.force_weights:
                 for start in range(args.starts):
                     x0 = template.theta()
                     if args.init == "random":
                         x0 = 0.1 * rng.normal(size=x0.shape)
                         x0[~free_mask(template, True)] = 0.0
-                    ckpt = None
-                    if args.checkpoint_dir:
-                        ckpt = Path(args.checkpoint_dir) / f"{element}_{variant}_{args.init}_fw{fw:g}_s{start}.ckpt"
-                    candidates.append(fit_candidate(ts_fit, config(args, fw, args.seed + start), template, x0,
-                                                    ckpt, fit_frames, validation))
-            chosen, entry = min(candidates, key=lambda c: rmse_ratio(c[1], pub_val))
-            cfg = config(args, entry["force_weight"], entry["seed"])
-            t2 = time.perf_counter()
-            pot = chosen.with_theta(polish_lm(ts, cfg, chosen.theta(), free_mask(template, cfg.zero_at_cutoff)))
+                    starts.append((config(args, fw, args.seed + start), x0))
+
+            def validation_ratio(pot):
+                return rmse_ratio(scores(pot, train_offset(pot, fit_frames), validation), pub_val)
+
+            ckpt = Path(args.checkpoint_dir) / f"{element}_{variant}.ckpt" if args.checkpoint_dir else None
+            fit = fit_selected(ts, starts, held, score=validation_ratio, checkpoint=ckpt)
+            pot, cfg = fit.potential, starts[fit.chosen][0]
+            candidates = []
+            for c, p, p0, (c_cfg, _) in zip(fit.candidates, fit.fitted, fit.cmaes_fitted, starts):
+                off = train_offset(p, fit_frames)
+                candidates.append({**c, **scores(p, off, validation), "train": scores(p, off, fit_frames),
+                                   "train_parts": train_parts(ts_fit, p.theta(), c_cfg),
+                                   "cmaes_only": scores(p0, train_offset(p0, fit_frames), validation)})
             off = train_offset(pot, train)
             fitted[variant] = pot
             res[variant] = {"force_weight": cfg.force_weight, "seed": cfg.seed, "offset_eV_atom": off,
-                            **scores(pot, off, test), "train": scores(pot, off, train),
-                            "train_parts": train_parts(ts, pot.theta(), cfg),
-                            "t_final_polish_s": time.perf_counter() - t2, "t_structure_vectors_s": t_sv,
+                            **scores(pot, off, test), "train": scores(pot, off, train), "train_parts": fit.parts,
+                            "t_fit_s": time.perf_counter() - t1 - t_sv, "t_structure_vectors_s": t_sv,
                             "selection": {"n_fit_frames": len(fit_frames), "n_validation_frames": len(validation),
-                                          "published_validation": pub_val,
-                                          "candidates_validation": [c[1] for c in candidates]}}
+                                          "published_validation": pub_val, "candidates_validation": candidates}}
             Path(args.plots).mkdir(parents=True, exist_ok=True)
             pot.write_lammps(Path(args.plots) / f"{element}_{variant}_atomforge.meam.spline")
             print(element, variant, json.dumps(res[variant]), flush=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from ase.build import bulk
 
+from atomforge.data import Frame
 from atomforge.models.meam_spline import VARIANTS, SplineMEAM
 from atomforge.models.spline import Spline
 from atomforge.paths import data_dir
@@ -63,3 +64,16 @@ def alloy(atoms, species=("Ni", "Cu"), seed=0):
     out = atoms.copy()
     out.set_chemical_symbols(rng.choice(list(species), size=len(out)))
     return out
+
+
+def labelled_frames(truth, n, seed=0, offset=-5.0):
+    """Rattled fcc Ni cells labelled by ``truth``, energies shifted by ``offset`` eV/atom."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for k in range(n):
+        atoms = bulk("Ni", cubic=True, a=3.52 * (0.99 + 0.01 * k)).repeat(2)
+        atoms.positions += rng.normal(scale=0.08, size=atoms.positions.shape)
+        ev = truth.evaluate(atoms)
+        frames.append(Frame(atoms, ev.energy + offset * len(atoms), ev.forces, ev.stress,
+                            group=f"g{k % 2}", weight=1.0 + k))
+    return frames

@@ -5,29 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from ase.build import bulk
-from smeam_helpers import published_path
+from smeam_helpers import labelled_frames, published_path
 
 import atomforge
-from atomforge.data import Frame
 from atomforge.errors import ConfigError
 from atomforge.fitting.cmaes import (CMAESConfig, fit_cmaes, forward_jacobian, free_mask, loss_parts,
                                      polish_lm, residuals)
 from atomforge.fitting.smeam_data import build_training_set
 
 pytestmark = pytest.mark.shared_data
-
-
-def labelled_frames(truth, n, seed=0, offset=-5.0):
-    """Rattled fcc Ni cells labelled by ``truth``, energies shifted by ``offset`` eV/atom."""
-    rng = np.random.default_rng(seed)
-    frames = []
-    for k in range(n):
-        atoms = bulk("Ni", cubic=True, a=3.52 * (0.99 + 0.01 * k)).repeat(2)
-        atoms.positions += rng.normal(scale=0.08, size=atoms.positions.shape)
-        ev = truth.evaluate(atoms)
-        frames.append(Frame(atoms, ev.energy + offset * len(atoms), ev.forces, ev.stress,
-                            group=f"g{k % 2}", weight=1.0 + k))
-    return frames
 
 
 def test_objective_equals_direct_evaluation():

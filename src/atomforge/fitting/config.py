@@ -68,6 +68,11 @@ class CMAESSpec(_Section):
     polish: bool = Field(False, description="Polish the best point afterwards by Levenberg–Marquardt least "
                                             "squares on the weighted energy, force and stress RMSEs.")
     polish_iterations: int = Field(200, ge=1, description="Most residual evaluations of the polish.")
+    starts: int = Field(1, ge=1, description="CMA-ES runs with seeds seed, seed+1, ...; with more than one, each is "
+                                             "fitted (and polished) on the training frames not held out, the best "
+                                             "on the held-out ones is kept and polished on all frames.")
+    validation_every: int = Field(5, ge=2, description="With starts > 1: every n-th training frame is held out to "
+                                                       "choose among the starts.")
     checkpoint: str | None = Field("cmaes_checkpoint.pkl",
                                    description="Checkpoint file, relative to the folder of output.potential "
                                                "(null: none); an interrupted fit resumes from it.")

@@ -21,6 +21,7 @@ from ..units import EV_A3_TO_GPA
 from .cmaes import CMAESConfig, fit_cmaes
 from .config import FitConfig, SMEAMSpec, resolve_path
 from .smeam_data import build_training_set
+from .smeam_select import fit_selected, seeded_starts, start_checkpoint
 
 
 def smeam_template(spec: SMEAMSpec, species: list[str], base: Path) -> SplineMEAM:
@@ -87,22 +88,37 @@ def fit_smeam(train, config: FitConfig, base: Path, *, progress_factory=None):
         out_dir = resolve_path(config.output.potential, base).parent
         checkpoint = resolve_path(spec.cmaes.checkpoint, out_dir)
         checkpoint.parent.mkdir(parents=True, exist_ok=True)
-    resumed = checkpoint is not None and checkpoint.exists()
+    starts = spec.cmaes.starts
+    written = [] if checkpoint is None else [checkpoint] if starts == 1 else [
+        start_checkpoint(checkpoint, k) for k in range(starts)]
+    resumed = any(p.exists() for p in written)
     progress = None
     if progress_factory is not None:
-        step = progress_factory("CMA-ES generations", cfg.max_generations * (cfg.restarts + 1))
+        step = progress_factory("CMA-ES generations", starts * cfg.max_generations * (cfg.restarts + 1))
 
         def progress(generation, best_loss):
             step(1)
-    fit = fit_cmaes(ts, cfg, checkpoint=checkpoint, progress=progress)
+    selection = {}
+    if starts > 1:
+        held_out = np.arange(len(ts)) % spec.cmaes.validation_every == spec.cmaes.validation_every - 1
+        fit = fit_selected(ts, seeded_starts(cfg, starts), held_out, checkpoint=checkpoint, progress=progress)
+        selection = {"chosen_start": fit.chosen, "starts": fit.candidates, "n_held_out": int(held_out.sum())}
+        generations = sum(c["generations"] for c in fit.candidates)
+        evaluations = sum(c["evaluations"] for c in fit.candidates)
+        seconds = sum(c["seconds"] for c in fit.candidates)
+    else:
+        fit = fit_cmaes(ts, cfg, checkpoint=checkpoint, progress=progress)
+        generations = len(fit.history)
+        evaluations = int(fit.history[-1][1]) if fit.history else 0
+        seconds = fit.parts["seconds"]
     refs = dict(zip(species, map(float, fit.reference_energies)))
     potential = SplineMEAM(species, fit.potential.splines, spec.variant, refs)
     info = {"model": "smeam", "variant": spec.variant, "n_params": int(template.theta().size),
             "cutoff": potential.cutoff, "loss": fit.loss,
             **{k: v for k, v in fit.parts.items() if k != "seconds"},
-            "generations": len(fit.history), "evaluations": int(fit.history[-1][1]) if fit.history else 0,
+            "generations": generations, "evaluations": evaluations, **selection,
             "reference_energies": refs, "checkpoint": str(checkpoint) if checkpoint else None,
-            "resumed": resumed, "t_structure_vectors_s": t1 - t0, "t_fit_s": fit.parts["seconds"]}
+            "resumed": resumed, "t_structure_vectors_s": t1 - t0, "t_fit_s": seconds}
     potential.metadata = {"fit_config": config.model_dump(mode="json"), "fit": info}
     return potential, info
 
