@@ -19,8 +19,10 @@ vectors, followed by the Levenberg–Marquardt polish of the weighted energy and
 the fit part; the candidate with the smallest max(E_val / E_pub, F_val / F_pub) of energy and force
 RMSEs on the validation part, against the published potential on the same frames, is chosen, and a
 last Levenberg–Marquardt polish from it on all training frames gives the reported potential (the
-validation picks the basin; the polish uses all the data; :func:`atomforge.fitting.smeam_select.fit_selected`,
-as ``atomforge fit`` with ``model.cmaes.starts``). The CMA-ES-only scores of every candidate are kept. ``--u-curvature`` weights the RMS curvature of U (CMAESConfig.u_curvature).
+validation picks the basin; the polish uses all the data;
+:func:`atomforge.fitting.smeam_select.fit_selected`, as ``atomforge fit`` with ``model.cmaes.starts``).
+The CMA-ES-only scores of every candidate are kept. ``--u-curvature`` weights the RMS curvature of U
+(CMAESConfig.u_curvature).
 The full-set run of the issue:
 
     PYTHONPATH=src python3 benchmarks/mlearn_smeam.py --variants smeam --forces-per-frame 8 \

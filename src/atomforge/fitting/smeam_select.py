@@ -67,7 +67,8 @@ def start_checkpoint(checkpoint: str | Path, k: int) -> Path:
     return path.with_name(f"{path.stem}_start{k}{path.suffix}")
 
 
-def seeded_starts(cfg: CMAESConfig, n: int, x0: np.ndarray | None = None) -> list[tuple[CMAESConfig, np.ndarray | None]]:
+def seeded_starts(cfg: CMAESConfig, n: int,
+                  x0: np.ndarray | None = None) -> list[tuple[CMAESConfig, np.ndarray | None]]:
     """``n`` starts of :func:`fit_selected` that differ only by the CMA-ES seed (``cfg.seed + k``)."""
     return [(replace(cfg, seed=cfg.seed + k), x0) for k in range(n)]
 
