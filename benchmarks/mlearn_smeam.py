@@ -51,7 +51,7 @@ import numpy as np
 
 import atomforge
 from atomforge.data import read_frames
-from atomforge.fitting.cmaes import CMAESConfig, free_mask, loss_parts
+from atomforge.fitting.cmaes import CMAESConfig, free_mask, loss_summary
 from atomforge.fitting.smeam_data import build_training_set
 from atomforge.fitting.smeam_select import fit_selected
 from atomforge.models.meam_spline import VARIANTS, SplineMEAM
@@ -133,11 +133,6 @@ def config(args, force_weight: float, seed: int) -> CMAESConfig:
                        polish_iterations=args.polish_iterations, seed=seed)
 
 
-def train_parts(ts, theta, cfg) -> dict:
-    """The loss of ``theta`` on ``ts`` and its parts, as floats."""
-    return {k: float(v[0]) for k, v in loss_parts(ts, theta[None, :], cfg).items() if k != "offsets"}
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--elements", nargs="+", default=ELEMENTS)
@@ -205,7 +200,7 @@ def main():
             for c, p, p0, (c_cfg, _) in zip(fit.candidates, fit.fitted, fit.cmaes_fitted, starts):
                 off = train_offset(p, fit_frames)
                 candidates.append({**c, **scores(p, off, validation), "train": scores(p, off, fit_frames),
-                                   "train_parts": train_parts(ts_fit, p.theta(), c_cfg),
+                                   "train_parts": loss_summary(ts_fit, p.theta(), c_cfg)[0],
                                    "cmaes_only": scores(p0, train_offset(p0, fit_frames), validation)})
             off = train_offset(pot, train)
             fitted[variant] = pot

@@ -132,20 +132,6 @@ def free_mask(template: SplineMEAM, zero_at_cutoff: bool) -> np.ndarray:
     return mask
 
 
-def u_roughness(template: SplineMEAM) -> np.ndarray:
-    """Matrix C, shape (n_rows, n_params), with |C θ|² the mean over elements of (1 / (x_N − x_0)) ∫ U''(n)² dn
-    over U's knots: the mean-square curvature of the embedding functions. No rows without U."""
-    n_params = template.blocks()[-1][3]
-    rows = []
-    for name, k, a, b in template.blocks():
-        if name == "U":
-            u = template.splines["U"][k]
-            block = np.zeros((u.n_knots, n_params))
-            block[:, a:b] = u.roughness_matrix() / np.sqrt((u.x[-1] - u.x[0]) * len(template.splines["U"]))
-            rows.append(block)
-    return np.vstack(rows) if rows else np.zeros((0, n_params))
-
-
 def errors(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> dict[str, np.ndarray | None]:
     """Signed errors of parameter sets ``thetas`` (P, n_params), shared by :func:`loss_parts` and
     :func:`residuals`.
@@ -153,8 +139,8 @@ def errors(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> dict[s
     Keys: ``energy`` (P, n_frames) eV/atom, reference − model after the per-element reference energies ``offsets``
     (P, n_species) eV; ``force`` (P, n_force, 3) eV/Å, model − reference, or None without force rows; ``stress``
     (P, n_stressed, 6) eV/Å³ of the frames ``has_stress`` (n_frames,), or None unless weighted;
-    ``u_excess`` (P,), the mean density excess outside U's knots; ``u_roughness`` (P, n_rows), θ @ Cᵀ of
-    :func:`u_roughness` (eV per density unit²), or None when ``cfg.u_curvature`` is 0.
+    ``u_excess`` (P,), the mean density excess outside U's knots; ``u_roughness`` (P, n_rows), θ @ Cᵀ with C the
+    layout's ``u_roughness`` matrix (eV per density unit²), or None when ``cfg.u_curvature`` is 0.
     """
     energies, forces, stresses, excess = predict(ts, thetas, stress=cfg.stress_weight > 0)
     offsets = reference_offsets(ts, energies)  # (P, n_species)
@@ -164,12 +150,19 @@ def errors(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> dict[s
             "force": forces - ts.force_labels if fw.size and fw.sum() > 0 else None,
             "stress": stresses[:, has_s] - ts.stresses[has_s] if cfg.stress_weight > 0 and has_s.any() else None,
             "has_stress": has_s, "u_excess": excess, "offsets": offsets,
-            "u_roughness": thetas @ u_roughness(ts.layout.template).T if cfg.u_curvature > 0 else None}
+            "u_roughness": thetas @ ts.layout.u_roughness.T if cfg.u_curvature > 0 else None}
 
 
 def loss_parts(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> dict[str, np.ndarray]:
     """Loss and its parts, each (P,), for parameter sets ``thetas`` (P, n_params)."""
     return _loss_parts(ts, errors(ts, thetas, cfg), cfg)
+
+
+def loss_summary(ts: SMEAMTrainingSet, theta: np.ndarray, cfg: CMAESConfig) -> tuple[dict[str, float], np.ndarray]:
+    """The loss parts of one parameter set ``theta`` (n_params,) as floats, and its reference energies
+    (n_species,) eV."""
+    parts = loss_parts(ts, theta[None, :], cfg)
+    return {k: float(v[0]) for k, v in parts.items() if k != "offsets"}, parts["offsets"][0]
 
 
 def _loss_parts(ts: SMEAMTrainingSet, err: dict, cfg: CMAESConfig) -> dict[str, np.ndarray]:
@@ -198,7 +191,7 @@ def residuals(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> np.
     :func:`~atomforge.fitting.smeam_data.reference_offsets`, as in the loss) × w_E √(w/Σw); force
     components (eV/Å) × w_F √(w/(3 Σw)); stress components (eV/Å³), where weighted,
     × w_S √(w/(6 Σw)); where λ_U > 0, λ_U × the mean density excess outside U's knots; and, where
-    λ_C > 0, λ_C × the rows of θ @ Cᵀ (:func:`u_roughness`).
+    λ_C > 0, λ_C × the rows of θ @ Cᵀ (``ts.layout.u_roughness``).
     """
     return _residuals(ts, errors(ts, thetas, cfg), cfg)
 
@@ -354,15 +347,13 @@ def fit_cmaes(ts: SMEAMTrainingSet, cfg: CMAESConfig | None = None, *, x0: np.nd
     theta = full(state["best_x"][None, :])[0]
     if cfg.polish:
         theta = polish_lm(ts, cfg, theta, mask)
-    parts = loss_parts(ts, theta[None, :], cfg)
+    summary, offsets = loss_summary(ts, theta, cfg)
     if path is not None:
         state["es"] = es.pickle_dumps()
         state["numpy_random"] = np.random.get_state()
         _save(path, state)
-    summary = {k: float(v[0]) for k, v in parts.items() if k != "offsets"}
     summary["seconds"] = time.perf_counter() - t_start
-    return FitResult(template.with_theta(theta), parts["offsets"][0], float(parts["loss"][0]), summary,
-                     state["history"])
+    return FitResult(template.with_theta(theta), offsets, summary["loss"], summary, state["history"])
 
 
 def _new_es(x0, cfg: CMAESConfig, run: int):

@@ -89,9 +89,10 @@ def fit_smeam(train, config: FitConfig, base: Path, *, progress_factory=None):
         checkpoint = resolve_path(spec.cmaes.checkpoint, out_dir)
         checkpoint.parent.mkdir(parents=True, exist_ok=True)
     starts = spec.cmaes.starts
-    written = [] if checkpoint is None else [checkpoint] if starts == 1 else [
-        start_checkpoint(checkpoint, k) for k in range(starts)]
-    resumed = any(p.exists() for p in written)
+    resumed = False
+    if checkpoint is not None:
+        written = [checkpoint] if starts == 1 else [start_checkpoint(checkpoint, k) for k in range(starts)]
+        resumed = any(p.exists() for p in written)
     progress = None
     if progress_factory is not None:
         step = progress_factory("CMA-ES generations", starts * cfg.max_generations * (cfg.restarts + 1))

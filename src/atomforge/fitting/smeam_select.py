@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..models.meam_spline import SplineMEAM
-from .cmaes import CMAESConfig, fit_cmaes, free_mask, loss_parts, polish_lm
+from .cmaes import CMAESConfig, fit_cmaes, free_mask, loss_summary, polish_lm
 from .smeam_data import SMEAMTrainingSet
 
 
@@ -56,7 +56,7 @@ def held_out_loss(ts: SMEAMTrainingSet, held_out: np.ndarray, cfg: CMAESConfig):
     val = ts.subset(held_out)
 
     def score(potential: SplineMEAM) -> float:
-        return float(loss_parts(val, potential.theta()[None, :], cfg)["loss"][0])
+        return loss_summary(val, potential.theta(), cfg)[0]["loss"]
 
     return score
 
@@ -108,14 +108,13 @@ def fit_selected(ts: SMEAMTrainingSet, starts: list[tuple[CMAESConfig, np.ndarra
         pot = fit.potential.with_theta(theta)
         fitted.append((pot, cfg, fit.potential))
         candidates.append({"seed": cfg.seed, "force_weight": cfg.force_weight, "score": score(pot),
-                           "train_loss": float(loss_parts(fit_set, theta[None, :], cfg)["loss"][0]),
+                           "train_loss": loss_summary(fit_set, theta, cfg)[0]["loss"],
                            "cmaes_loss": fit.loss,
                            "generations": len(fit.history), "evaluations": int(fit.history[-1][1]),
                            "seconds": fit.parts["seconds"]})
     chosen = int(np.argmin([c["score"] for c in candidates]))
     pot, cfg, _ = fitted[chosen]
     theta = polish_lm(ts, cfg, pot.theta(), free_mask(template, cfg.zero_at_cutoff))
-    parts = loss_parts(ts, theta[None, :], cfg)
-    summary = {k: float(v[0]) for k, v in parts.items() if k != "offsets"}
-    return SelectedFit(template.with_theta(theta), parts["offsets"][0], summary["loss"], summary, chosen,
+    summary, offsets = loss_summary(ts, theta, cfg)
+    return SelectedFit(template.with_theta(theta), offsets, summary["loss"], summary, chosen,
                        candidates, [f[0] for f in fitted], [f[2] for f in fitted])

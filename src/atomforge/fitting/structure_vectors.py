@@ -96,6 +96,19 @@ class Layout:
                     pos_red += red
         self.n_dens_full, self.n_dens = pos, pos_red
         self.offsets = (theta_off, rho_off, blk_off, self._column_map())
+        self.u_roughness = self._u_roughness()
+
+    def _u_roughness(self) -> np.ndarray:
+        """Matrix C, shape (n_rows, n_params), with |C θ|² the mean over elements of
+        (1 / (x_N − x_0)) ∫ U''(n)² dn over U's knots: the mean-square curvature of the embedding
+        functions (eV² per density unit⁴). No rows without U."""
+        us = self.template.splines.get("U", [])
+        rows = []
+        for t, u in enumerate(us):
+            block = np.zeros((u.n_knots, self.n_params))
+            block[:, self.slices[("U", t)]] = u.roughness_matrix() / np.sqrt((u.x[-1] - u.x[0]) * len(us))
+            rows.append(block)
+        return np.vstack(rows) if rows else np.zeros((0, self.n_params))
 
     def _column_map(self) -> np.ndarray:
         """(n_dens_full,) int64: the stored (folded) column of each full density feature."""
