@@ -1,6 +1,9 @@
-"""Errors of a potential on a data set: energy per atom, force components, stress components."""
+"""Errors of a potential on a data set (energy per atom, force and stress components), and paired comparison
+of two potentials on the same frames."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,6 +30,66 @@ def _summary(e_err, f_err, s_err, n_frames, n_atoms) -> dict:
             "n_frames": int(n_frames), "n_atoms": int(n_atoms)}
 
 
+@dataclass
+class FrameErrors:
+    """Errors of a potential on one frame (labels it lacks give ``None``).
+
+    Attributes
+    ----------
+    group : str
+    n_atoms : int
+    energy : float or None
+        (predicted − reference) energy per atom, eV/atom.
+    forces : ndarray (3 n_atoms,) or None
+        Force component errors, eV/Å.
+    stress : ndarray (6,) or None
+        Voigt stress errors, eV/Å³.
+    """
+
+    group: str
+    n_atoms: int
+    energy: float | None
+    forces: np.ndarray | None
+    stress: np.ndarray | None
+
+
+def frame_errors(potential, dataset, *, progress=None) -> list[FrameErrors]:
+    """Per-frame errors of ``potential`` on ``dataset`` (the quantities :func:`evaluate` averages).
+
+    Stress is compared only for frames with a stress label and a 3-D periodic cell.
+    ``progress`` (callable(int), optional) is called with 1 after each frame.
+    """
+    out = []
+    for frame in dataset:
+        want_f = frame.forces is not None
+        want_s = frame.stress is not None and bool(frame.atoms.pbc.all())
+        ev = potential.evaluate(frame.atoms, forces=want_f, stress=want_s)
+        out.append(FrameErrors(
+            frame.group, frame.n_atoms,
+            (ev.energy - frame.energy) / frame.n_atoms if frame.energy is not None else None,
+            (ev.forces - frame.forces).ravel() if want_f else None,
+            np.asarray(ev.stress - frame.stress) if want_s else None))
+        if progress is not None:
+            progress(1)
+    return out
+
+
+def summarize(errors: list[FrameErrors]) -> dict:
+    """Overall and per-group metrics (keys of :data:`METRIC_KEYS` and ``"groups"``) of frame errors."""
+    def summary(errs):
+        return _summary([e.energy for e in errs if e.energy is not None],
+                        [e.forces for e in errs if e.forces is not None],
+                        [e.stress for e in errs if e.stress is not None],
+                        len(errs), sum(e.n_atoms for e in errs))
+
+    groups: dict[str, list[FrameErrors]] = {}
+    for e in errors:
+        groups.setdefault(e.group, []).append(e)
+    out = summary(errors)
+    out["groups"] = {g: summary(errs) for g, errs in groups.items()}
+    return out
+
+
 def evaluate(potential, dataset, *, progress=None) -> dict:
     """Errors of ``potential`` on ``dataset``, overall and per group.
 
@@ -44,23 +107,42 @@ def evaluate(potential, dataset, *, progress=None) -> dict:
     -------
     dict with the keys of :data:`METRIC_KEYS` and ``"groups"`` (the same keys per group).
     """
-    per_group: dict[str, tuple[list, list, list, list]] = {}
-    for frame in dataset:
-        want_f = frame.forces is not None
-        want_s = frame.stress is not None and bool(frame.atoms.pbc.all())
-        ev = potential.evaluate(frame.atoms, forces=want_f, stress=want_s)
-        e, f, s, n = per_group.setdefault(frame.group, ([], [], [], []))
-        n.append(frame.n_atoms)
-        if frame.energy is not None:
-            e.append((ev.energy - frame.energy) / frame.n_atoms)
-        if want_f:
-            f.append((ev.forces - frame.forces).ravel())
-        if want_s:
-            s.append(ev.stress - frame.stress)
-        if progress is not None:
-            progress(1)
-    groups = {g: _summary(e, f, s, len(n), sum(n)) for g, (e, f, s, n) in per_group.items()}
-    allv = [sum((v[k] for v in per_group.values()), []) for k in range(4)]
-    out = _summary(allv[0], allv[1], allv[2], len(allv[3]), sum(allv[3]))
-    out["groups"] = groups
+    return summarize(frame_errors(potential, dataset, progress=progress))
+
+
+def paired_bootstrap(a: list[FrameErrors], b: list[FrameErrors], *, n_resamples: int = 10000,
+                     level: float = 0.95, seed: int = 0) -> dict:
+    """Confidence intervals of MAE(a) − MAE(b) over the same frames, by resampling frames.
+
+    Frames are drawn with replacement (the same draw for both), so the intervals account for
+    the finite test set and for the pairing of the two potentials' errors on each frame.
+
+    Parameters
+    ----------
+    a, b : list of FrameErrors
+        Errors of two potentials on the same frames, in the same order.
+
+    Returns
+    -------
+    dict with ``energy_mae_mev_atom`` and ``force_mae_ev_a``, each
+    ``{"difference": MAE(a) − MAE(b), "low": ..., "high": ...}`` (the central ``level`` interval),
+    and ``n_resamples``, ``level``.
+    """
+    if len(a) != len(b) or any(x.n_atoms != y.n_atoms for x, y in zip(a, b)):
+        raise ValueError("paired_bootstrap needs the errors of both potentials on the same frames")
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(a), size=(n_resamples, len(a)))
+    counts = np.stack([np.bincount(d, minlength=len(a)) for d in draws])  # (n_resamples, n_frames)
+    out = {"n_resamples": n_resamples, "level": level}
+    q = [(1 - level) / 2, (1 + level) / 2]
+    for key, scale, get in (("energy_mae_mev_atom", 1000.0, lambda e: e.energy),
+                            ("force_mae_ev_a", 1.0, lambda e: e.forces)):
+        if any(get(e) is None for e in a + b):
+            continue
+        # Per frame: sum of |error| and number of terms, so a resample's MAE is Σ sums / Σ counts.
+        terms = np.array([np.size(get(e)) for e in a], dtype=float)
+        diff = np.array([np.abs(get(x)).sum() - np.abs(get(y)).sum() for x, y in zip(a, b)]) * scale
+        boot = (counts @ diff) / (counts @ terms)
+        low, high = np.quantile(boot, q)
+        out[key] = {"difference": float(diff.sum() / terms.sum()), "low": float(low), "high": float(high)}
     return out

@@ -1,0 +1,67 @@
+"""Per-frame errors, their summary, and the paired bootstrap of two potentials' MAEs."""
+
+import numpy as np
+import pytest
+
+from atomforge.fitting.metrics import FrameErrors, paired_bootstrap, summarize
+
+
+def _errors(rng, n_frames, scale):
+    out = []
+    for k in range(n_frames):
+        n = int(rng.integers(2, 6))
+        out.append(FrameErrors("bulk" if k % 3 else "surface", n, float(rng.normal(0, scale)),
+                               rng.normal(0, 10 * scale, 3 * n), None))
+    return out
+
+
+def test_summarize_groups_and_overall():
+    rng = np.random.default_rng(1)
+    errs = _errors(rng, 12, 1e-3)
+    s = summarize(errs)
+    e = np.array([x.energy for x in errs])
+    f = np.concatenate([x.forces for x in errs])
+    assert s["energy_mae_mev_atom"] == pytest.approx(1000 * np.mean(np.abs(e)), rel=1e-12)
+    assert s["force_rmse_ev_a"] == pytest.approx(np.sqrt(np.mean(f**2)), rel=1e-12)
+    assert s["stress_mae_gpa"] is None
+    surf = [x for x in errs if x.group == "surface"]
+    assert s["groups"]["surface"]["n_atoms"] == sum(x.n_atoms for x in surf)
+    assert s["groups"]["surface"]["energy_mae_mev_atom"] == pytest.approx(
+        1000 * np.mean([abs(x.energy) for x in surf]), rel=1e-12)
+
+
+def test_paired_bootstrap_equals_a_direct_resampling():
+    """Same draws, MAEs recomputed from the resampled frames' concatenated errors."""
+    rng = np.random.default_rng(2)
+    a, b = _errors(rng, 15, 1e-3), _errors(rng, 15, 1.2e-3)
+    b = [FrameErrors(x.group, y.n_atoms, x.energy, rng.normal(0, 1e-2, 3 * y.n_atoms), None)
+         for x, y in zip(b, a)]
+    out = paired_bootstrap(a, b, n_resamples=400, seed=5)
+    draws = np.random.default_rng(5).integers(0, len(a), size=(400, len(a)))
+
+    def mae_f(errs, idx):
+        return np.mean(np.abs(np.concatenate([errs[i].forces for i in idx])))
+
+    def mae_e(errs, idx):
+        return 1000 * np.mean([abs(errs[i].energy) for i in idx])
+
+    for key, mae in (("energy_mae_mev_atom", mae_e), ("force_mae_ev_a", mae_f)):
+        boot = [mae(a, d) - mae(b, d) for d in draws]
+        low, high = np.quantile(boot, [0.025, 0.975])
+        all_frames = range(len(a))
+        assert out[key]["difference"] == pytest.approx(mae(a, all_frames) - mae(b, all_frames), rel=1e-12)
+        assert out[key]["low"] == pytest.approx(low, rel=1e-10)
+        assert out[key]["high"] == pytest.approx(high, rel=1e-10)
+
+
+def test_paired_bootstrap_identical_and_shifted():
+    rng = np.random.default_rng(3)
+    a = _errors(rng, 20, 1e-3)
+    same = paired_bootstrap(a, a, n_resamples=200)
+    assert same["energy_mae_mev_atom"] == {"difference": 0.0, "low": 0.0, "high": 0.0}
+    # Every error of b twice that of a: MAE(a) − MAE(b) = −MAE(a) < 0 in every resample.
+    b = [FrameErrors(x.group, x.n_atoms, 2 * x.energy, 2 * x.forces, None) for x in a]
+    out = paired_bootstrap(a, b, n_resamples=200)
+    assert out["force_mae_ev_a"]["high"] < 0
+    with pytest.raises(ValueError):
+        paired_bootstrap(a, b[:-1])
