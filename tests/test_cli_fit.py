@@ -67,6 +67,31 @@ def test_fit_evaluate_export(workdir):
     np.testing.assert_array_equal(again.model.coef_, pot.model.coef_)
 
 
+def test_evaluate_compare_difference_and_interval(workdir, tmp_path):
+    """--compare: the difference equals MAE(a) − MAE(b) of two separate evaluations; a potential
+    compared with itself gives 0 and an empty interval."""
+    pot = atomforge.load(workdir / "cu.atomforge")
+    coef = pot.model.coef_.copy()
+    coef[:, 1:] *= 1.02
+    pot.model.set_coefficients(coef)
+    pot.save(tmp_path / "other.atomforge")
+    runner = CliRunner()
+    a, b, test = str(workdir / "cu.atomforge"), str(tmp_path / "other.atomforge"), str(workdir / "test.xyz")
+    single = [json.loads(runner.invoke(app, ["evaluate", p, test, "--json"]).stdout) for p in (a, b)]
+    r = runner.invoke(app, ["evaluate", a, test, "--json", "--compare", b])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["compare"]["metrics"]["force_mae_ev_a"] == single[1]["force_mae_ev_a"]
+    for key in ("energy_mae_mev_atom", "force_mae_ev_a"):
+        d = out["compare"]["difference"][key]
+        assert d["difference"] == pytest.approx(single[0][key] - single[1][key], rel=1e-9)
+        assert d["low"] <= d["difference"] <= d["high"]
+    same = json.loads(runner.invoke(app, ["evaluate", a, test, "--json", "--compare", a]).stdout)
+    assert same["compare"]["difference"]["force_mae_ev_a"] == {"difference": 0.0, "low": 0.0, "high": 0.0}
+    table = runner.invoke(app, ["evaluate", a, test, "--compare", b, "--no-progress"])
+    assert table.exit_code == 0 and "cu.atomforge − other.atomforge" in table.stdout
+
+
 def test_unknown_key_is_an_error_naming_it(workdir, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(CONFIG.replace("twojmax", "twojmx").replace("train.xyz", str(workdir / "train.xyz")))
