@@ -181,6 +181,9 @@ def run(el: str, kind: str, chosen: dict | None = None, save: Path | None = None
             "cv_mae": cv_mae, "weights_chosen_by": "cross-validation" if chosen is None else "an earlier run",
             "train_mae": {"atomforge": dict(zip(keys, train_mae)), "published": dict(zip(keys, pub_train))},
             "test": {"atomforge": {k: ours_test[k] for k in keys}, "published": {k: pub_test[k] for k in keys}},
+            "test_groups": {g: {"n_frames": ours_test["groups"][g]["n_frames"],
+                                "atomforge": {k: ours_test["groups"][g][k] for k in keys},
+                                "published": {k: pub_test["groups"][g][k] for k in keys}} for g in ours_test["groups"]},
             "no_worse": all(ours_test[k] <= pub_test[k] for k in keys),
             "test_difference": {k: boot[k] for k in keys},  # atomforge − published, paired bootstrap over frames
             "worse_beyond_noise": any(boot[k]["low"] > 0 for k in keys),
@@ -215,6 +218,7 @@ def main() -> None:
                "all_no_worse": all(r["no_worse"] for r in results),
                "n_worse_beyond_noise": sum(r["worse_beyond_noise"] for r in results),
                "markdown": _markdown(results),
+               "markdown_groups": _group_markdown(results),
                "versions": {"atomforge": atomforge.__version__, "numpy": np.__version__,
                             "python": platform.python_version()},
                "cpu": f"{platform.processor() or platform.machine()} x{os.cpu_count()}"}
@@ -235,6 +239,20 @@ def _markdown(results: list[dict]) -> str:
                      f"| [{de['low']:+.3f}, {de['high']:+.3f}] "
                      f"| {a['force_mae_ev_a']:.4f} / {p['force_mae_ev_a']:.4f} | [{df['low']:+.4f}, {df['high']:+.4f}] | {r.get('loss', 'squared')} | {w['energy']:.0f} "
                      f"| {w['defect_energy_multiplier']:g} | {w['ridge']:g} | {'yes' if r['no_worse'] else 'no'} |")
+    return "\n".join(lines)
+
+
+def _group_markdown(results: list[dict]) -> str:
+    """Test energy MAE per group (meV/atom), atomforge / published, with the number of test frames."""
+    groups = sorted({g for r in results for g in r["test_groups"]})
+    lines = ["| El | kind | " + " | ".join(groups) + " |", "|---|---|" + "---|" * len(groups)]
+    for r in results:
+        cells = []
+        for g in groups:
+            t = r["test_groups"].get(g)
+            cells.append("" if t is None else f"{t['atomforge']['energy_mae_mev_atom']:.2f} / "
+                         f"{t['published']['energy_mae_mev_atom']:.2f} ({t['n_frames']})")
+        lines.append(f"| {r['element']} | {r['kind']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
