@@ -85,14 +85,31 @@ def candidates(kind: str, groups: list[str]):
             yield "squared", FitWeights(float(we), 1.0, 0.0, {g: {"energy": de} for g in DEFECT_GROUPS}), ridge
 
 
-def _mae(err, kinds, kind):
+def mae(err: np.ndarray, kinds: np.ndarray, kind: int) -> float:
+    """MAE of the residuals ``err`` of the rows of one ``kind``: meV/atom for energies, eV/Å for forces."""
     e = err[kinds == kind]
     return float(np.mean(np.abs(e))) * (1000.0 if kind == ENERGY else 1.0)
 
 
+def design_rows(frames, descriptor, model):
+    """Unweighted design rows of ``frames`` (energies and forces, no stresses).
+
+    Returns A (n_rows, n_columns), y (n_rows,), the row kinds, and the frame index and group of each row.
+    """
+    rows = [frame_rows(model, f, descriptor.compute(f, gradients=True), None, stress=False) for f in frames]
+    return (np.vstack([r.a for r in rows]), np.concatenate([r.y for r in rows]),
+            np.concatenate([r.kinds for r in rows]), np.concatenate([[k] * len(r.y) for k, r in enumerate(rows)]),
+            np.concatenate([[r.group] * len(r.y) for r in rows]))
+
+
+def published_model(el: str, kind: str):
+    """The published Zuo et al. SNAP or qSNAP model of element ``el`` (``kind`` "snap" or "qsnap")."""
+    return atomforge.load(data_dir() / "mlearn" / el / "published_models" / kind / "SNAPotential.snapparam")
+
+
 def run(el: str, kind: str, chosen: dict | None = None, save: Path | None = None) -> dict:
-    """One fit: weights chosen by cross-validation (or taken from ``chosen``, the ``weights`` of an
-    earlier result), refit on all training frames, test errors next to the published model's."""
+    """One fit: loss and weights chosen by cross-validation (or taken from ``chosen``, an earlier
+    run's record of this fit), refit on all training frames, test errors next to the published model's."""
     keys = ("energy_mae_mev_atom", "force_mae_ev_a")
     cfg, base = load_config(ROOT / "examples" / "mlearn" / f"{el}-{kind}.yaml")
     train = read_sources(cfg.data.train, base)
@@ -100,14 +117,10 @@ def run(el: str, kind: str, chosen: dict | None = None, save: Path | None = None
     species = train.species
     descriptor, model, _ = build_potential_parts(cfg, species)
     t0 = time.perf_counter()
-    rows = [frame_rows(model, f, descriptor.compute(f, gradients=True), None, stress=False) for f in train]
+    a_all, y_all, k_all, frame_all, g_all = design_rows(train, descriptor, model)
     t_desc = time.perf_counter() - t0
-    n_cols = rows[0].a.shape[1]
-    a_all = np.vstack([r.a for r in rows])
-    y_all = np.concatenate([r.y for r in rows])
-    k_all = np.concatenate([r.kinds for r in rows])
-    f_all = np.concatenate([[k % N_FOLDS] * len(r.y) for k, r in enumerate(rows)])
-    g_all = np.concatenate([[r.group] * len(r.y) for r in rows])
+    n_cols = a_all.shape[1]
+    f_all = frame_all % N_FOLDS
     groups = sorted(set(g_all))
     group_index = np.searchsorted(groups, g_all)
     t0 = time.perf_counter()
@@ -122,10 +135,9 @@ def run(el: str, kind: str, chosen: dict | None = None, save: Path | None = None
         sel = (k_all == FORCE) & (f_all == fold)
         factors[(fold, FORCE, "")] = triangular_factor([(a_all[sel], y_all[sel])], n_cols)[0]
     t_factor = time.perf_counter() - t0
-    published_path = data_dir() / "mlearn" / el / "published_models" / kind / "SNAPotential.snapparam"
-    published = atomforge.load(published_path)
+    published = published_model(el, kind)
     pub_err = a_all @ published.model.coef_.ravel() - y_all
-    pub_train = (_mae(pub_err, k_all, ENERGY), _mae(pub_err, k_all, FORCE))
+    pub_train = (mae(pub_err, k_all, ENERGY), mae(pub_err, k_all, FORCE))
     constants = np.arange(len(species)) * (n_cols // len(species))
 
     def fit(loss, weights, ridge, folds):
@@ -135,8 +147,9 @@ def run(el: str, kind: str, chosen: dict | None = None, save: Path | None = None
             blocks = [(stacked[:, :-1], stacked[:, -1])]
         else:
             rows_in = np.isin(f_all, list(folds))
-            energy_mult = np.array([weights.group_multipliers(g)[ENERGY] for g in groups])[group_index[rows_in]]
-            w = np.where(k_all[rows_in] == ENERGY, weights.energy * energy_mult, weights.force)
+            per_kind_group = np.array([[weights.row_weights(np.array([kd]), g)[0] for g in groups]
+                                       for kd in (ENERGY, FORCE)])  # ENERGY, FORCE = 0, 1
+            w = per_kind_group[k_all[rows_in], group_index[rows_in]]
             blocks = [(a_all[rows_in] * w[:, None], y_all[rows_in] * w)]
         return solve_least_squares(blocks, n_columns=n_cols, ridge=ridge, unregularized=constants, loss=loss).coef
 
@@ -148,7 +161,7 @@ def run(el: str, kind: str, chosen: dict | None = None, save: Path | None = None
             for fold in range(N_FOLDS):
                 held = f_all == fold
                 err[held] = a_all[held] @ fit(loss, weights, ridge, set(range(N_FOLDS)) - {fold}) - y_all[held]
-            scored.append((loss, weights, ridge, (_mae(err, k_all, ENERGY), _mae(err, k_all, FORCE))))
+            scored.append((loss, weights, ridge, (mae(err, k_all, ENERGY), mae(err, k_all, FORCE))))
         loss, weights, ridge, cv_mae = min(scored, key=lambda c: max(c[3][0] / pub_train[0], c[3][1] / pub_train[1]))
         cv_mae = dict(zip(keys, cv_mae))
     else:  # the weights an earlier run chose
@@ -158,7 +171,7 @@ def run(el: str, kind: str, chosen: dict | None = None, save: Path | None = None
     t_select = time.perf_counter() - t0
     res_coef = fit(loss, weights, ridge, set(range(N_FOLDS)))
     err = a_all @ res_coef - y_all
-    train_mae = (_mae(err, k_all, ENERGY), _mae(err, k_all, FORCE))
+    train_mae = (mae(err, k_all, ENERGY), mae(err, k_all, FORCE))
     model.set_coefficients(res_coef.reshape(len(species), -1))
     potential = SNAPPotential(descriptor, model, None, {"weights": weights.__dict__, "ridge": ridge})
     if save is not None:

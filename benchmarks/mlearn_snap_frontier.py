@@ -21,46 +21,32 @@ import itertools
 import json
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-import atomforge
 from atomforge.fitting.config import load_config
-from atomforge.fitting.design import frame_rows
 from atomforge.fitting.fit import build_potential_parts, read_sources
 from atomforge.fitting.solvers import solve_least_squares, triangular_factor
 from atomforge.fitting.weights import ENERGY, FORCE
-from atomforge.paths import data_dir
+from mlearn_snap import ENERGY_WEIGHTS, GROUP_MULTIPLIERS, ROOT, design_rows, mae, published_model
 
-ROOT = Path(__file__).resolve().parents[1]
-ENERGY_WEIGHTS = np.geomspace(30.0, 30000.0, 13)
-GROUP_MULTIPLIERS = (1 / 3, 1.0, 3.0)
 RIDGE = 1e-8
-
-
-def _rows(cfg, base, sources):
-    frames = read_sources(sources, base)
-    descriptor, model, _ = build_potential_parts(cfg, frames.species)
-    rows = [frame_rows(model, f, descriptor.compute(f, gradients=True), None, stress=False) for f in frames]
-    groups = np.concatenate([[r.group] * len(r.y) for r in rows])
-    return (np.vstack([r.a for r in rows]), np.concatenate([r.y for r in rows]),
-            np.concatenate([r.kinds for r in rows]), groups)
 
 
 def _maes(a, y, k, coef):
     err = a @ coef - y
-    return 1000.0 * float(np.mean(np.abs(err[k == ENERGY]))), float(np.mean(np.abs(err[k == FORCE])))
+    return mae(err, k, ENERGY), mae(err, k, FORCE)
 
 
 def run(el: str, kind: str) -> dict:
     t0 = time.perf_counter()
     cfg, base = load_config(ROOT / "examples" / "mlearn" / f"{el}-{kind}.yaml")
-    a, y, k, g = _rows(cfg, base, cfg.data.train)
-    a_test, y_test, k_test, _ = _rows(cfg, base, cfg.data.test)
+    train = read_sources(cfg.data.train, base)
+    descriptor, model, _ = build_potential_parts(cfg, train.species)
+    a, y, k, _, g = design_rows(train, descriptor, model)
+    a_test, y_test, k_test, _, _ = design_rows(read_sources(cfg.data.test, base), descriptor, model)
     n_cols = a.shape[1]
-    published = atomforge.load(data_dir() / "mlearn" / el / "published_models" / kind / "SNAPotential.snapparam")
-    pub = _maes(a_test, y_test, k_test, published.model.coef_.ravel())
+    pub = _maes(a_test, y_test, k_test, published_model(el, kind).model.coef_.ravel())
     groups = sorted(set(g))
     energy_factors = {grp: triangular_factor([(a[(k == ENERGY) & (g == grp)], y[(k == ENERGY) & (g == grp)])],
                                              n_cols)[0] for grp in groups}

@@ -51,10 +51,14 @@ def evaluate(potential: Path = typer.Argument(..., help="atomforge potential, or
     if json_out:
         typer.echo(json.dumps(metrics))
         return
-    typer.echo(format_metrics_table({"test": metrics}).replace("test  ", "data  "))
+
+    def table(m):
+        return format_metrics_table({"test": m}).replace("test  ", "data  ")
+
+    typer.echo(table(metrics))
     if compare is not None:
         typer.echo(f"\n{compare}:")
-        typer.echo(format_metrics_table({"test": metrics["compare"]["metrics"]}).replace("test  ", "data  "))
+        typer.echo(table(metrics["compare"]["metrics"]))
         typer.echo(f"\n{potential.name} − {compare.name}, {boot['level']:.0%} interval over resampled frames:")
         for key, label, unit, digits in (("energy_mae_mev_atom", "energy MAE", "meV/atom", 3),
                                          ("force_mae_ev_a", "force MAE", "eV/Å", 4)):

@@ -14,20 +14,21 @@ METRIC_KEYS = ("energy_mae_mev_atom", "energy_rmse_mev_atom", "force_mae_ev_a", 
                "stress_mae_gpa", "stress_rmse_gpa", "n_frames", "n_atoms")
 
 
-def _summary(e_err, f_err, s_err, n_frames, n_atoms) -> dict:
+def _summary(errors: list["FrameErrors"]) -> dict:
+    """The :data:`METRIC_KEYS` of a list of frame errors."""
     def mae(x):
         return float(np.mean(np.abs(x))) if len(x) else None
 
     def rmse(x):
         return float(np.sqrt(np.mean(np.square(x)))) if len(x) else None
 
-    e = np.asarray(e_err) * 1000.0
-    f = np.concatenate(f_err) if f_err else np.zeros(0)
-    s = np.concatenate(s_err) * EV_A3_TO_GPA if s_err else np.zeros(0)
+    e = np.array([x.energy for x in errors if x.energy is not None]) * 1000.0
+    f = np.concatenate([x.forces for x in errors if x.forces is not None] or [np.zeros(0)])
+    s = np.concatenate([x.stress for x in errors if x.stress is not None] or [np.zeros(0)]) * EV_A3_TO_GPA
     return {"energy_mae_mev_atom": mae(e), "energy_rmse_mev_atom": rmse(e),
             "force_mae_ev_a": mae(f), "force_rmse_ev_a": rmse(f),
             "stress_mae_gpa": mae(s), "stress_rmse_gpa": rmse(s),
-            "n_frames": int(n_frames), "n_atoms": int(n_atoms)}
+            "n_frames": len(errors), "n_atoms": int(sum(x.n_atoms for x in errors))}
 
 
 @dataclass
@@ -76,17 +77,11 @@ def frame_errors(potential, dataset, *, progress=None) -> list[FrameErrors]:
 
 def summarize(errors: list[FrameErrors]) -> dict:
     """Overall and per-group metrics (keys of :data:`METRIC_KEYS` and ``"groups"``) of frame errors."""
-    def summary(errs):
-        return _summary([e.energy for e in errs if e.energy is not None],
-                        [e.forces for e in errs if e.forces is not None],
-                        [e.stress for e in errs if e.stress is not None],
-                        len(errs), sum(e.n_atoms for e in errs))
-
     groups: dict[str, list[FrameErrors]] = {}
     for e in errors:
         groups.setdefault(e.group, []).append(e)
-    out = summary(errors)
-    out["groups"] = {g: summary(errs) for g, errs in groups.items()}
+    out = _summary(errors)
+    out["groups"] = {g: _summary(errs) for g, errs in groups.items()}
     return out
 
 
