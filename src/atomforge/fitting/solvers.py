@@ -8,11 +8,17 @@ columns scaled to unit norm, which is stable for the badly scaled columns of a b
 its products. A ridge term λ‖Dβ‖² (D = column norms, so λ is scale-free) is added as extra rows
 ``sqrt(λ)·D`` with zero targets (row augmentation), except on ``unregularized`` columns.
 
-With ``loss="absolute"`` the data term is Σ|r| (r the weighted residuals), minimised by iteratively
-reweighted least squares: each iteration solves the squared problem with every row scaled by
-1/sqrt(max(|r|, δ)) of the previous residuals (δ = 1e-4 × the RMS residual of the squared-loss start),
-so the rows pass once through the QR per iteration. Fitting the metric people report (MAE) lowers
-both energy and force MAE compared with the squared loss at the same weights.
+With ``loss="absolute"`` the objective is Σ|r| + (λ/2s)‖Dβ‖² (r the weighted residuals, s the RMS
+residual of the unregularised least-squares fit, so λ means what it means for the squared loss near
+that start),
+minimised by iteratively reweighted least squares: each iteration solves the squared problem with
+every row scaled by 1/sqrt(max(|r|, δ)) of the previous residuals (δ = 1e-4 s) and the same ridge
+rows sqrt(λ/s)·D, so the rows pass once through the QR per iteration. Each step minimises a
+quadratic majorant of the objective (|r| ≤ r²/2m + m/2, m = max(|r₀|, δ)), so the objective does
+not increase (up to the δ-smoothing, ≤ δ/2 per row) and the stop at its first non-decrease is safe;
+D is never taken from reweighted rows, which would change the objective from step to step.
+Fitting the metric people report (MAE) lowers both energy and force MAE compared with the squared
+loss at the same weights.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ class LeastSquaresResult:
     coef : ndarray, shape (n_columns,)
     info : dict
         ``n_rows``, ``rank``, ``condition`` (of the column-scaled matrix), ``residual_norm``; for the
-        absolute loss also ``iterations`` and ``sum_abs_residual``.
+        absolute loss also ``iterations``, ``sum_abs_residual`` (Σ|r|) and ``objective`` (with the ridge term).
     """
 
     coef: np.ndarray
@@ -81,16 +87,16 @@ def solve_least_squares(blocks: Blocks | Sequence | Callable[[], Blocks], *, n_c
         iteration, so it needs a sequence or a callable.
     n_columns : int
     ridge : float
-        λ ≥ 0, relative to the squared column norms (scale-free; for the absolute loss, those of
-        each iteration's reweighted rows).
+        λ ≥ 0, relative to the squared column norms D² of the given rows (scale-free; for the absolute
+        loss the penalty is (λ/2s)‖Dβ‖², see the module docstring).
     rcond : float
         Singular values below ``rcond × largest`` of the column-scaled R are dropped.
     unregularized : ndarray of int, optional
         Columns the ridge term leaves alone (the per-element constants).
     loss : {"squared", "absolute"}
     max_iter, tol : int, float
-        Absolute loss only: at most ``max_iter`` reweighting iterations, stopping when Σ|r|
-        changes by less than ``tol`` relative.
+        Absolute loss only: at most ``max_iter`` reweighting iterations, stopping when the
+        objective decreases by less than ``tol`` relative.
     """
     if loss not in ("squared", "absolute"):
         raise ValueError(f"loss must be 'squared' or 'absolute', not {loss!r}")
@@ -101,12 +107,18 @@ def solve_least_squares(blocks: Blocks | Sequence | Callable[[], Blocks], *, n_c
     else:
         passes = lambda: blocks  # noqa: E731
     r, n_rows = triangular_factor(passes(), n_columns)
-    coef, info = _solve_triangular(r, n_columns, ridge, rcond, unregularized)
+    # Ridge rows diag(e): sqrt(λ)·D, D the column norms of the rows as given (never of reweighted ones).
+    e = np.sqrt(ridge) * np.sqrt(np.einsum("ij,ij->j", r[:, :n_columns], r[:, :n_columns])) if ridge > 0 else None
+    if e is not None and unregularized is not None:
+        e[unregularized] = 0.0
+    coef, info = _solve_triangular(r, n_columns, e, rcond)
     info["n_rows"] = n_rows
     if loss == "squared":
         return LeastSquaresResult(coef, info)
     rms = info["residual_norm"] / np.sqrt(max(n_rows, 1))
     delta = max(1e-4 * rms, np.finfo(float).tiny)
+    if e is not None:
+        e = e / np.sqrt(max(rms, np.finfo(float).tiny))  # objective Σ|r| + ½‖diag(e) β‖², see the module docstring
     best, previous = None, None
     for iteration in range(max_iter):
         total = [0.0]
@@ -119,27 +131,25 @@ def solve_least_squares(blocks: Blocks | Sequence | Callable[[], Blocks], *, n_c
                 yield a * s[:, None], y * s
 
         r, _ = triangular_factor(reweighted(), n_columns)
-        objective = total[0]  # Σ|r| of the current coefficients
+        penalty = 0.5 * float(np.sum((e * coef) ** 2)) if e is not None else 0.0
+        objective = total[0] + penalty  # of the current coefficients
         if best is None or objective < best[0]:
-            best = (objective, coef, dict(info, iterations=iteration, sum_abs_residual=objective))
+            best = (objective, coef, dict(info, iterations=iteration, sum_abs_residual=total[0], objective=objective))
         if previous is not None and previous - objective <= tol * objective:
             break
         previous = objective
-        coef, info = _solve_triangular(r, n_columns, ridge, rcond, unregularized)
+        coef, info = _solve_triangular(r, n_columns, e, rcond)
         info["n_rows"] = n_rows
     return LeastSquaresResult(best[1], best[2])
 
 
-def _solve_triangular(r, n_columns, ridge, rcond, unregularized):
-    """Coefficients (truncated SVD of the column-scaled R, ridge rows appended) and solver info."""
+def _solve_triangular(r, n_columns, ridge_rows, rcond):
+    """Coefficients (truncated SVD of the column-scaled R, rows diag(ridge_rows) appended) and solver info."""
     rc, qty = r[:, :n_columns], r[:, n_columns]
     norms = np.sqrt(np.einsum("ij,ij->j", rc, rc))  # column norms of A
     scale = np.where(norms > 0, norms, 1.0)
-    if ridge > 0:
-        reg = np.sqrt(ridge) * np.diag(scale)
-        if unregularized is not None:
-            reg[unregularized] = 0.0
-        rc = np.vstack([rc, reg])
+    if ridge_rows is not None:
+        rc = np.vstack([rc, np.diag(ridge_rows)])
         qty = np.concatenate([qty, np.zeros(n_columns)])
     u, s, vt = linalg.svd(rc / scale, full_matrices=False, check_finite=False)
     keep = s > rcond * s[0]
