@@ -87,7 +87,9 @@ def test_evaluate_compare_difference_and_interval(workdir, tmp_path):
         assert d["difference"] == pytest.approx(single[0][key] - single[1][key], rel=1e-9)
         assert d["low"] <= d["difference"] <= d["high"]
     same = json.loads(runner.invoke(app, ["evaluate", a, test, "--json", "--compare", a]).stdout)
-    assert same["compare"]["difference"]["force_mae_ev_a"] == {"difference": 0.0, "low": 0.0, "high": 0.0}
+    assert same["compare"]["difference"]["force_mae_ev_a"] == {"difference": 0.0, "low": 0.0, "high": 0.0,
+                                                               "not_worse": 1.0}
+    assert same["compare"]["both_not_worse"] == 1.0
     table = runner.invoke(app, ["evaluate", a, test, "--compare", b, "--no-progress"])
     assert table.exit_code == 0 and "cu.atomforge − other.atomforge" in table.stdout
 

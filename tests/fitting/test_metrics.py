@@ -45,23 +45,29 @@ def test_paired_bootstrap_equals_a_direct_resampling():
     def mae_e(errs, idx):
         return 1000 * np.mean([abs(errs[i].energy) for i in idx])
 
+    boots = {}
     for key, mae in (("energy_mae_mev_atom", mae_e), ("force_mae_ev_a", mae_f)):
-        boot = [mae(a, d) - mae(b, d) for d in draws]
+        boot = boots[key] = np.array([mae(a, d) - mae(b, d) for d in draws])
         low, high = np.quantile(boot, [0.025, 0.975])
         all_frames = range(len(a))
         assert out[key]["difference"] == pytest.approx(mae(a, all_frames) - mae(b, all_frames), rel=1e-12)
         assert out[key]["low"] == pytest.approx(low, rel=1e-10)
         assert out[key]["high"] == pytest.approx(high, rel=1e-10)
+        assert out[key]["not_worse"] == np.mean(boot <= 0)
+        assert 0 < out[key]["not_worse"] < 1  # a pair of errors close enough for the fraction to be informative
+    both = (boots["energy_mae_mev_atom"] <= 0) & (boots["force_mae_ev_a"] <= 0)
+    assert out["both_not_worse"] == np.mean(both)
 
 
 def test_paired_bootstrap_identical_and_shifted():
     rng = np.random.default_rng(3)
     a = _errors(rng, 20, 1e-3)
     same = paired_bootstrap(a, a, n_resamples=200)
-    assert same["energy_mae_mev_atom"] == {"difference": 0.0, "low": 0.0, "high": 0.0}
+    assert same["energy_mae_mev_atom"] == {"difference": 0.0, "low": 0.0, "high": 0.0, "not_worse": 1.0}
     # Every error of b twice that of a: MAE(a) − MAE(b) = −MAE(a) < 0 in every resample.
     b = [FrameErrors(x.group, x.n_atoms, 2 * x.energy, 2 * x.forces, None) for x in a]
     out = paired_bootstrap(a, b, n_resamples=200)
     assert out["force_mae_ev_a"]["high"] < 0
+    assert out["both_not_worse"] == 1.0
     with pytest.raises(ValueError):
         paired_bootstrap(a, b[:-1])

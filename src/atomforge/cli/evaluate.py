@@ -24,7 +24,8 @@ def evaluate(potential: Path = typer.Argument(..., help="atomforge potential, or
     The JSON keys are energy_mae_mev_atom, energy_rmse_mev_atom, force_mae_ev_a, force_rmse_ev_a,
     stress_mae_gpa, stress_rmse_gpa, n_frames, n_atoms, and groups (the same keys per group); with
     --compare also compare: {potential, metrics (the second potential's), difference (energy_mae_mev_atom
-    and force_mae_ev_a, each {difference, low, high}), n_resamples, level}.
+    and force_mae_ev_a, each {difference, low, high, not_worse}), n_resamples, level, both_not_worse}
+    (not_worse: the fraction of resamples in which POTENTIAL's MAE is no larger).
     """
     import json
 
@@ -47,7 +48,8 @@ def evaluate(potential: Path = typer.Argument(..., help="atomforge potential, or
         boot = paired_bootstrap(errors[0], errors[1])
         metrics["compare"] = {"potential": str(compare), "metrics": summarize(errors[1]),
                               "difference": {k: boot[k] for k in ("energy_mae_mev_atom", "force_mae_ev_a") if k in boot},
-                              "n_resamples": boot["n_resamples"], "level": boot["level"]}
+                              "n_resamples": boot["n_resamples"], "level": boot["level"],
+                              "both_not_worse": boot.get("both_not_worse")}
     if json_out:
         typer.echo(json.dumps(metrics))
         return
@@ -65,4 +67,5 @@ def evaluate(potential: Path = typer.Argument(..., help="atomforge potential, or
             if key in boot:
                 d = boot[key]
                 typer.echo(f"  {label:10s} {d['difference']:+.{digits}f} {unit}  "
-                           f"[{d['low']:+.{digits}f}, {d['high']:+.{digits}f}]")
+                           f"[{d['low']:+.{digits}f}, {d['high']:+.{digits}f}]  "
+                           f"not worse in {d['not_worse']:.0%} of resamples")

@@ -120,14 +120,17 @@ def paired_bootstrap(a: list[FrameErrors], b: list[FrameErrors], *, n_resamples:
     Returns
     -------
     dict with ``energy_mae_mev_atom`` and ``force_mae_ev_a``, each
-    ``{"difference": MAE(a) − MAE(b), "low": ..., "high": ...}`` (the central ``level`` interval),
-    and ``n_resamples``, ``level``.
+    ``{"difference": MAE(a) − MAE(b), "low": ..., "high": ..., "not_worse": ...}`` (the central
+    ``level`` interval, and the fraction of resamples in which MAE(a) ≤ MAE(b)), ``n_resamples``,
+    ``level``, and, where both are compared, ``both_not_worse``: the fraction of resamples in which
+    a is no worse in energy and in force MAE at once (the draws are the same for both).
     """
     if len(a) != len(b) or any(x.n_atoms != y.n_atoms for x, y in zip(a, b)):
         raise ValueError("paired_bootstrap needs the errors of both potentials on the same frames")
     out = {"n_resamples": n_resamples, "level": level}
     q = [(1 - level) / 2, (1 + level) / 2]
     chunk = max(1, 2_000_000 // max(len(a), 1))  # resamples drawn at a time: ~16 MB of indices
+    not_worse = []
     for key, scale, get in (("energy_mae_mev_atom", 1000.0, lambda e: e.energy),
                             ("force_mae_ev_a", 1.0, lambda e: e.forces)):
         if any(get(e) is None for e in a + b):
@@ -141,5 +144,9 @@ def paired_bootstrap(a: list[FrameErrors], b: list[FrameErrors], *, n_resamples:
             draws = rng.integers(0, len(a), size=(min(chunk, n_resamples - start), len(a)))
             boot[start:start + len(draws)] = diff[draws].sum(axis=1) / terms[draws].sum(axis=1)
         low, high = np.quantile(boot, q)
-        out[key] = {"difference": float(diff.sum() / terms.sum()), "low": float(low), "high": float(high)}
+        not_worse.append(boot <= 0)
+        out[key] = {"difference": float(diff.sum() / terms.sum()), "low": float(low), "high": float(high),
+                    "not_worse": float(np.mean(not_worse[-1]))}
+    if len(not_worse) == 2:
+        out["both_not_worse"] = float(np.mean(not_worse[0] & not_worse[1]))
     return out
