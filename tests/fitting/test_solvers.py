@@ -111,6 +111,16 @@ def test_absolute_loss_with_ridge_minimises_its_objective():
     assert np.linalg.norm(d * res.coef) < 0.9 * np.linalg.norm(d * unregularised.coef)  # the ridge is active
 
 
+def test_absolute_loss_on_rows_fitted_exactly_returns_the_squared_solution():
+    """Fewer rows than columns: least squares fits them exactly, so there is no residual scale for the ridge."""
+    rng = np.random.default_rng(9)
+    a, y = rng.normal(size=(4, 6)), rng.normal(size=4)
+    squared = solve_least_squares([(a, y)], n_columns=6, ridge=1e-6)
+    absolute = solve_least_squares([(a, y)], n_columns=6, ridge=1e-6, loss="absolute")
+    np.testing.assert_array_equal(absolute.coef, squared.coef)
+    assert absolute.info["sum_abs_residual"] == pytest.approx(np.abs(a @ squared.coef - y).sum(), rel=1e-12)
+
+
 def test_absolute_loss_needs_reiterable_blocks():
     a, y = _problem(seed=4, n=5)
     with pytest.raises(TypeError):

@@ -116,9 +116,12 @@ def solve_least_squares(blocks: Blocks | Sequence | Callable[[], Blocks], *, n_c
     if loss == "squared":
         return LeastSquaresResult(coef, info)
     rms = info["residual_norm"] / np.sqrt(max(n_rows, 1))
-    delta = max(1e-4 * rms, np.finfo(float).tiny)
+    if rms == 0.0:  # rows fitted exactly (e.g. fewer rows than columns): no residual scale; the squared solution stands
+        total = sum(float(np.abs(a @ coef - y).sum()) for a, y in passes())
+        return LeastSquaresResult(coef, dict(info, iterations=0, sum_abs_residual=total, objective=total))
+    delta = 1e-4 * rms
     if e is not None:
-        e = e / np.sqrt(max(rms, np.finfo(float).tiny))  # objective Σ|r| + ½‖diag(e) β‖², see the module docstring
+        e = e / np.sqrt(rms)  # objective Σ|r| + ½‖diag(e) β‖², see the module docstring
     best, previous = None, None
     for iteration in range(max_iter):
         total = [0.0]
