@@ -10,8 +10,7 @@ its products. A ridge term λ‖Dβ‖² (D = column norms, so λ is scale-free)
 
 With ``loss="absolute"`` the objective is Σ|r| + (λ/2s)‖Dβ‖² (r the weighted residuals, s the RMS
 residual of the unregularised least-squares fit, so λ means what it means for the squared loss near
-that start),
-minimised by iteratively reweighted least squares: each iteration solves the squared problem with
+that start), minimised by iteratively reweighted least squares: each iteration solves the squared problem with
 every row scaled by 1/sqrt(max(|r|, δ)) of the previous residuals (δ = 1e-4 s) and the same ridge
 rows sqrt(λ/s)·D, so the rows pass once through the QR per iteration. Each step minimises a
 quadratic majorant of the objective (|r| ≤ r²/2m + m/2, m = max(|r₀|, δ)), so the objective does
@@ -107,11 +106,11 @@ def solve_least_squares(blocks: Blocks | Sequence | Callable[[], Blocks], *, n_c
     else:
         passes = lambda: blocks  # noqa: E731
     r, n_rows = triangular_factor(passes(), n_columns)
-    # Ridge rows diag(e): sqrt(λ)·D, D the column norms of the rows as given (never of reweighted ones).
-    e = np.sqrt(ridge) * np.sqrt(np.einsum("ij,ij->j", r[:, :n_columns], r[:, :n_columns])) if ridge > 0 else None
-    if e is not None and unregularized is not None:
-        e[unregularized] = 0.0
-    coef, info = _solve_triangular(r, n_columns, e, rcond)
+    # Ridge rows diag(ridge_rows): sqrt(λ)·D, D the column norms of the rows as given (never of reweighted ones).
+    ridge_rows = np.sqrt(ridge) * _column_norms(r, n_columns) if ridge > 0 else None
+    if ridge_rows is not None and unregularized is not None:
+        ridge_rows[unregularized] = 0.0
+    coef, info = _solve_triangular(r, n_columns, ridge_rows, rcond)
     info["n_rows"] = n_rows
     if loss == "squared":
         return LeastSquaresResult(coef, info)
@@ -120,8 +119,8 @@ def solve_least_squares(blocks: Blocks | Sequence | Callable[[], Blocks], *, n_c
         total = sum(float(np.abs(a @ coef - y).sum()) for a, y in passes())
         return LeastSquaresResult(coef, dict(info, iterations=0, sum_abs_residual=total, objective=total))
     delta = 1e-4 * rms
-    if e is not None:
-        e = e / np.sqrt(rms)  # objective Σ|r| + ½‖diag(e) β‖², see the module docstring
+    if ridge_rows is not None:
+        ridge_rows = ridge_rows / np.sqrt(rms)  # objective Σ|r| + ½‖diag(ridge_rows) β‖², see the module docstring
     best, previous = None, None
     for iteration in range(max_iter):
         total = [0.0]
@@ -134,22 +133,27 @@ def solve_least_squares(blocks: Blocks | Sequence | Callable[[], Blocks], *, n_c
                 yield a * s[:, None], y * s
 
         r, _ = triangular_factor(reweighted(), n_columns)
-        penalty = 0.5 * float(np.sum((e * coef) ** 2)) if e is not None else 0.0
+        penalty = 0.5 * float(np.sum((ridge_rows * coef) ** 2)) if ridge_rows is not None else 0.0
         objective = total[0] + penalty  # of the current coefficients
         if best is None or objective < best[0]:
             best = (objective, coef, dict(info, iterations=iteration, sum_abs_residual=total[0], objective=objective))
         if previous is not None and previous - objective <= tol * objective:
             break
         previous = objective
-        coef, info = _solve_triangular(r, n_columns, e, rcond)
+        coef, info = _solve_triangular(r, n_columns, ridge_rows, rcond)
         info["n_rows"] = n_rows
     return LeastSquaresResult(best[1], best[2])
+
+
+def _column_norms(r, n_columns):
+    """Column norms (n_columns,) of A, from the triangular factor of ``[A | y]``."""
+    return np.sqrt(np.einsum("ij,ij->j", r[:, :n_columns], r[:, :n_columns]))
 
 
 def _solve_triangular(r, n_columns, ridge_rows, rcond):
     """Coefficients (truncated SVD of the column-scaled R, rows diag(ridge_rows) appended) and solver info."""
     rc, qty = r[:, :n_columns], r[:, n_columns]
-    norms = np.sqrt(np.einsum("ij,ij->j", rc, rc))  # column norms of A
+    norms = _column_norms(r, n_columns)
     scale = np.where(norms > 0, norms, 1.0)
     if ridge_rows is not None:
         rc = np.vstack([rc, np.diag(ridge_rows)])
