@@ -36,9 +36,11 @@ def numeric_forces(atoms, h: float = 1e-5) -> np.ndarray:
     return -numeric_position_derivative(energy, atoms.positions, h)
 
 
-def numeric_stress(atoms, h: float = 1e-6) -> np.ndarray:
-    """(1/V) ∂E/∂ε by central differences of symmetric strains, Voigt (6,), eV/Å³ (ASE sign)."""
-    calc = atoms.calc
+def numeric_strain_derivative(f, atoms, h: float = 1e-6) -> np.ndarray:
+    """(1/V) ∂f/∂ε of ``f(strained_atoms)`` by central differences of symmetric strains.
+
+    Returns Voigt (6,) [xx, yy, zz, yz, xz, xy], in f's unit per Å³ (for an energy: the ASE stress).
+    """
     cell0 = atoms.cell.array.copy()
     pos0 = atoms.positions.copy()
     volume = atoms.get_volume()
@@ -48,16 +50,23 @@ def numeric_stress(atoms, h: float = 1e-6) -> np.ndarray:
         d = []
         for sign in (1, -1):
             eps = np.zeros((3, 3))
-            eps[a, b] += sign * h
-            eps[b, a] += sign * h
-            if a == b:
-                eps[a, b] = sign * h
+            eps[a, b] = eps[b, a] = sign * h
             m = np.eye(3) + eps
             strained = atoms.copy()
             strained.set_cell(cell0 @ m, scale_atoms=False)
             strained.positions = pos0 @ m
-            strained.calc = calc
-            d.append(strained.get_potential_energy())
+            d.append(f(strained))
         denom = 2 * h if a == b else 4 * h
         out[k] = (d[0] - d[1]) / denom / volume
     return out
+
+
+def numeric_stress(atoms, h: float = 1e-6) -> np.ndarray:
+    """(1/V) ∂E/∂ε by central differences of symmetric strains, Voigt (6,), eV/Å³ (ASE sign)."""
+    calc = atoms.calc
+
+    def energy(strained):
+        strained.calc = calc
+        return strained.get_potential_energy()
+
+    return numeric_strain_derivative(energy, atoms, h)

@@ -14,7 +14,7 @@ from finite_differences import numeric_position_derivative
 from toy_descriptor import RadialGaussians
 
 # Production descriptors with small settings (the frames have 4 or 8 Cu atoms); add new ones here.
-DESCRIPTORS = {"toy-radial": lambda: RadialGaussians(cutoff=4.0, n_features=5),
+DESCRIPTORS = {"toy-radial": lambda: RadialGaussians(elements=["Cu"], cutoff=4.0, n_features=5),
                "snap": lambda: Bispectrum(elements=["Cu"], twojmax=4, rcutfac=4.0)}
 
 
@@ -43,7 +43,7 @@ def assert_identical(a, b, what=""):
 
 def test_toy_descriptor_gradients_match_finite_differences():
     """The test descriptor itself is right: sparse ∂B_i/∂r_j equals central differences."""
-    desc = RadialGaussians(cutoff=4.0, n_features=5)
+    desc = RadialGaussians(elements=["Cu"], cutoff=4.0, n_features=5)
     frame = small_dataset(1)[0]
     out = desc.compute(frame, gradients=True)
     n = frame.n_atoms

@@ -1,7 +1,7 @@
 """A small descriptor for tests that must not depend on a production descriptor.
 
 ``RadialGaussians``: B_ik = Σ_j exp(−η (r_ij − μ_k)²) f_c(r_ij), f_c(r) = ½(cos(π r / r_c) + 1),
-summed over every neighbor image j within r_c, with μ_k evenly spaced in [0.5, r_c]. Gradients follow
+summed over every neighbor image j within r_c (of any element), with μ_k evenly spaced in [0.5, r_c]. Gradients follow
 the Descriptor protocol of ``atomforge.descriptors.base``: one row +∂B_i/∂r_j per neighbor image and one
 self row ∂B_i/∂r_i = −Σ_j ∂B_i/∂r_j.
 """
@@ -12,15 +12,15 @@ from typing import ClassVar
 
 import numpy as np
 
-from atomforge.descriptors.base import DescriptorOutput, as_frame
+from atomforge.descriptors.base import DescriptorBase, DescriptorOutput, as_frame
 from atomforge.neighbors import neighbor_list
 
 
-class RadialGaussians:
+class RadialGaussians(DescriptorBase):
     name: ClassVar[str] = "toy-radial"
 
-    def __init__(self, *, cutoff: float = 4.0, n_features: int = 6, eta: float = 4.0):
-        self.cutoff, self.n_features, self.eta = cutoff, n_features, eta
+    def __init__(self, *, elements: list[str], cutoff: float = 4.0, n_features: int = 6, eta: float = 4.0):
+        self.elements, self.cutoff, self.n_features, self.eta = list(elements), cutoff, n_features, eta
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -28,13 +28,6 @@ class RadialGaussians:
 
     def _centers(self) -> np.ndarray:
         return np.linspace(0.5, self.cutoff, self.n_features)
-
-    def to_dict(self) -> dict:
-        return {"cutoff": self.cutoff, "n_features": self.n_features, "eta": self.eta}
-
-    @classmethod
-    def from_dict(cls, spec: dict) -> "RadialGaussians":
-        return cls(**spec)
 
     def compute(self, frame, *, gradients: bool = False) -> DescriptorOutput:
         atoms = as_frame(frame).atoms

@@ -62,17 +62,17 @@ def test_gradient_cache_serves_values_only_run(tmp_path, name):
 def test_other_descriptor_setting_is_refused(tmp_path):
     data = small_dataset(3)
     path = tmp_path / "d.h5"
-    compute_descriptors(RadialGaussians(cutoff=4.0, n_features=4), data, progress=False, cache=path)
+    compute_descriptors(RadialGaussians(elements=["Cu"], cutoff=4.0, n_features=4), data, progress=False, cache=path)
     with pytest.raises(CacheError, match=r"d\.h5: descriptor cache was written by another "
                                          r"descriptor setting.*\"eta\": 4\.0.*\"eta\": 2\.0"):
-        compute_descriptors(RadialGaussians(cutoff=4.0, n_features=4, eta=2.0), data,
+        compute_descriptors(RadialGaussians(elements=["Cu"], cutoff=4.0, n_features=4, eta=2.0), data,
                             progress=False, cache=path)
 
 
 @pytest.mark.parametrize("change", ["moved-atom", "fewer-frames", "other-element"])
 def test_other_frames_are_refused(tmp_path, change):
     data = small_dataset(3)
-    desc = RadialGaussians(cutoff=4.0, n_features=4)
+    desc = RadialGaussians(elements=["Cu"], cutoff=4.0, n_features=4)
     path = tmp_path / "d.h5"
     compute_descriptors(desc, data, progress=False, cache=path)
     other = small_dataset(3)
@@ -107,7 +107,7 @@ def test_interrupted_run_resumes_without_recomputing(tmp_path, name):
 
 def test_incomplete_frame_group_is_recomputed(tmp_path):
     data = small_dataset(3)
-    desc = RadialGaussians(cutoff=4.0, n_features=4)
+    desc = RadialGaussians(elements=["Cu"], cutoff=4.0, n_features=4)
     cache = DescriptorCache(tmp_path / "d.h5", desc, data, gradients=False)
     cache.add({0: desc.compute(data[0]), 1: desc.compute(data[1])})
     with h5py.File(cache.partial, "a") as f:  # as if killed while writing frame 1
@@ -121,7 +121,7 @@ def test_foreign_file_is_refused(tmp_path):
     with h5py.File(path, "w") as f:
         f["x"] = np.zeros(3)
     with pytest.raises(CacheError, match="not an atomforge descriptor cache"):
-        compute_descriptors(RadialGaussians(), small_dataset(1), progress=False, cache=path)
+        compute_descriptors(RadialGaussians(elements=["Cu"]), small_dataset(1), progress=False, cache=path)
     path.write_bytes(b"not hdf5")
     with pytest.raises(CacheError, match="not a readable HDF5 file"):
-        compute_descriptors(RadialGaussians(), small_dataset(1), progress=False, cache=path)
+        compute_descriptors(RadialGaussians(elements=["Cu"]), small_dataset(1), progress=False, cache=path)

@@ -9,12 +9,15 @@ holding ∂B_i/∂r_i. ``vectors[p] = r_j + shift - r_i`` (zero for self rows) g
 
 from __future__ import annotations
 
+import inspect
+import typing
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
 from ..data.frame import Frame
+from ..errors import check_keys
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,14 @@ class DescriptorOutput:
 
 @runtime_checkable
 class Descriptor(Protocol):
-    """What every descriptor provides (see ``descriptors/__init__.py`` for the registry)."""
+    """What every descriptor provides (see ``descriptors/__init__.py`` for the registry).
+
+    The constructor takes keyword-only hyperparameters, ``elements`` (element symbols, the order
+    of per-element settings) first and every other one with a default, and only stores them.
+    ``to_dict()`` gives them as JSON-safe values and ``from_dict(spec)`` rebuilds an equal
+    descriptor, refusing unknown keys with a "did you mean" :class:`~atomforge.errors.ConfigError`.
+    :class:`DescriptorBase` implements these three from the constructor's signature.
+    """
 
     name: ClassVar[str]
     cutoff: float
@@ -65,6 +75,56 @@ class Descriptor(Protocol):
     def compute(self, frame: Frame, *, gradients: bool = False) -> DescriptorOutput: ...
 
     def to_dict(self) -> dict: ...
+
+    @classmethod
+    def from_dict(cls, spec: dict) -> "Descriptor": ...
+
+
+def jsonable(value):
+    """``value`` with NumPy scalars/arrays and tuples turned into plain Python (for JSON)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+class DescriptorBase:
+    """``to_dict``, ``from_dict`` and ``repr`` of a descriptor, read off its constructor.
+
+    Every keyword parameter of ``__init__`` is a hyperparameter stored under the same attribute
+    name. Its annotation (if any) is the type the fit config validates the YAML value against
+    (:func:`atomforge.fitting.config.section_schema`).
+    """
+
+    name: ClassVar[str]
+
+    @classmethod
+    def hyperparameters(cls) -> dict[str, inspect.Parameter]:
+        """Name → :class:`inspect.Parameter` of each constructor hyperparameter, in order."""
+        return {k: p for k, p in inspect.signature(cls.__init__).parameters.items()
+                if k != "self" and p.kind is inspect.Parameter.KEYWORD_ONLY}
+
+    @classmethod
+    def hyperparameter_types(cls) -> dict[str, object]:
+        """Name → resolved type annotation (``typing.Any`` where none is given)."""
+        hints = typing.get_type_hints(cls.__init__)
+        return {k: hints.get(k, typing.Any) for k in cls.hyperparameters()}
+
+    def to_dict(self) -> dict:
+        """JSON-safe hyperparameters; ``from_dict`` rebuilds an equal descriptor."""
+        return {k: jsonable(getattr(self, k)) for k in self.hyperparameters()}
+
+    @classmethod
+    def from_dict(cls, spec: dict):
+        """Rebuild from :meth:`to_dict` output (or a config section without ``name``)."""
+        check_keys(cls.__name__, spec, cls.hyperparameters())
+        return cls(**spec)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(" + ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items()) + ")"
 
 
 def as_frame(structure) -> Frame:

@@ -8,7 +8,6 @@ LAMMPS order, so a coefficient vector of a LAMMPS ``.snapcoeff`` file applies un
 
 from __future__ import annotations
 
-import difflib
 from typing import ClassVar
 
 import numpy as np
@@ -18,13 +17,23 @@ from ..errors import ConfigError, DataError
 from ..neighbors import neighbor_list
 from ._snap_kernels import bispectrum_gradients, bispectrum_values, quadratic_kernel
 from ._snap_tables import bispectrum_triples, snap_tables
-from .base import DescriptorOutput, as_frame
-
-_KEYS = ("elements", "twojmax", "rcutfac", "rfac0", "rmin0", "radii", "weights", "switchflag",
-         "bzeroflag", "quadratic")
+from .base import DescriptorBase, DescriptorOutput, as_frame
 
 
-class Bispectrum:
+
+def _per_element(value, elements: list[str], default: float) -> list[float]:
+    """A per-element list from None (all ``default``), a list, or a dict element → value."""
+    if value is None:
+        return [default] * len(elements)
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(elements))
+        if unknown:
+            raise ConfigError(f"Bispectrum: elements {unknown} are not in the elements {elements}")
+        return [float(value.get(s, default)) for s in elements]
+    return list(value)
+
+
+class Bispectrum(DescriptorBase):
     """Bispectrum components B_{j1 j2 j} of every atom, with sparse analytic gradients.
 
     Parameters (keyword only; the same meaning as in LAMMPS ``compute sna/atom``)
@@ -32,16 +41,17 @@ class Bispectrum:
     elements : list of str
         Element symbols; their order is the LAMMPS type order (type k+1 = ``elements[k]``).
     twojmax : int
-        Twice the largest angular momentum (LAMMPS ``twojmax``), ≥ 0.
+        Twice the largest angular momentum (LAMMPS ``twojmax``), ≥ 0 (default 6).
     rcutfac : float
-        Cutoff scale: the cutoff between elements a and b is ``rcutfac * (radii[a] + radii[b])``, Å.
+        Cutoff scale: the cutoff between elements a and b is ``rcutfac * (radii[a] + radii[b])``, Å
+        (default 4.7).
     rfac0 : float
         Angle scale of the map to the 3-sphere (LAMMPS default 0.99363).
     rmin0 : float
         Inner distance of the map and the switching function, Å (default 0).
     radii, weights : list of float
-        Per-element radius (dimensionless, multiplies ``rcutfac``) and neighbour weight.
-        Default: 0.5 and 1.0 for every element.
+        Per-element radius (dimensionless, multiplies ``rcutfac``) and neighbour weight, as a
+        list in element order or a dict element → value. Default: 0.5 and 1.0 for every element.
     switchflag : int
         1 (default): smooth cosine cutoff; 0: none.
     bzeroflag : int
@@ -66,15 +76,18 @@ class Bispectrum:
 
     name: ClassVar[str] = "snap"
 
-    def __init__(self, *, elements, twojmax, rcutfac, rfac0=0.99363, rmin0=0.0, radii=None,
-                 weights=None, switchflag=1, bzeroflag=0, quadratic=False):
+    def __init__(self, *, elements: list[str], twojmax: int = 6, rcutfac: float = 4.7,
+                 rfac0: float = 0.99363, rmin0: float = 0.0,
+                 radii: list[float] | dict[str, float] | None = None,
+                 weights: list[float] | dict[str, float] | None = None,
+                 switchflag: int = 1, bzeroflag: int = 0, quadratic: bool = False):
         self.elements = list(elements)
         self.twojmax = twojmax
         self.rcutfac = rcutfac
         self.rfac0 = rfac0
         self.rmin0 = rmin0
-        self.radii = [0.5] * len(self.elements) if radii is None else list(radii)
-        self.weights = [1.0] * len(self.elements) if weights is None else list(weights)
+        self.radii = _per_element(radii, self.elements, 0.5)
+        self.weights = _per_element(weights, self.elements, 1.0)
         self.switchflag = switchflag
         self.bzeroflag = bzeroflag
         self.quadratic = quadratic
@@ -111,19 +124,6 @@ class Bispectrum:
                 "rmin0": float(self.rmin0), "radii": [float(r) for r in self.radii],
                 "weights": [float(w) for w in self.weights], "switchflag": int(self.switchflag),
                 "bzeroflag": int(self.bzeroflag), "quadratic": bool(self.quadratic)}
-
-    @classmethod
-    def from_dict(cls, spec: dict) -> "Bispectrum":
-        unknown = sorted(set(spec) - set(_KEYS))
-        if unknown:
-            hints = [f"{key!r}: did you mean {close[0]!r}?" for key in unknown
-                     if (close := difflib.get_close_matches(key, _KEYS, n=1))]
-            raise ConfigError(f"Bispectrum: unknown hyperparameter(s) {unknown}; "
-                              + " ".join(hints + [f"known: {list(_KEYS)}"]))
-        return cls(**spec)
-
-    def __repr__(self) -> str:
-        return "Bispectrum(" + ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items()) + ")"
 
     # -- features -----------------------------------------------------------------------------
     @property
