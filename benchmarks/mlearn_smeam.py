@@ -20,7 +20,7 @@ the fit part; the candidate with the smallest max(E_val / E_pub, F_val / F_pub) 
 RMSEs on the validation part, against the published potential on the same frames, is chosen, and a
 last Levenberg–Marquardt polish from it on all training frames gives the reported potential (the
 validation picks the basin; the polish uses all the data;
-:func:`atomforge.fitting.smeam_select.fit_selected`, as ``atomforge fit`` with ``model.cmaes.starts``).
+:func:`atomforge.fitting.smeam.select.fit_selected`, as ``atomforge fit`` with ``model.cmaes.starts``).
 The CMA-ES-only scores of every candidate are kept. ``--u-curvature`` weights the RMS curvature of U
 (CMAESConfig.u_curvature).
 The full-set run of the issue:
@@ -51,11 +51,12 @@ import numpy as np
 
 import atomforge
 from atomforge.data import read_frames
-from atomforge.fitting.cmaes import CMAESConfig, free_mask, loss_summary
-from atomforge.fitting.smeam_data import build_training_set
-from atomforge.fitting.smeam_select import fit_selected
+from atomforge.fitting.smeam.cmaes import CMAESConfig, free_mask, loss_summary
+from atomforge.fitting.smeam.data import build_training_set
+from atomforge.fitting.smeam.select import fit_selected
 from atomforge.models.meam_spline import VARIANTS, SplineMEAM
 from atomforge.paths import data_dir
+from atomforge.lammps.meam_spline import write_lammps_meam_spline
 
 ELEMENTS = ["Ni", "Cu", "Li", "Mo", "Si", "Ge"]
 
@@ -126,10 +127,10 @@ def rmse_ratio(ours: dict, published: dict) -> float:
                ours["force_rmse_eV_A"] / published["force_rmse_eV_A"])
 
 
-def config(args, force_weight: float, seed: int) -> CMAESConfig:
-    """The CMA-ES settings of the command line with ``force_weight`` (energy weight 1) and ``seed``."""
+def config(args, force_mae_weight: float, seed: int) -> CMAESConfig:
+    """The CMA-ES settings of the command line with ``force_mae_weight`` (energy weight 1) and ``seed``."""
     return CMAESConfig(population=args.population, sigma0=args.sigma0, max_generations=args.generations,
-                       restarts=args.restarts, force_weight=force_weight, u_curvature=args.u_curvature,
+                       restarts=args.restarts, force_mae_weight=force_mae_weight, u_curvature=args.u_curvature,
                        polish_iterations=args.polish_iterations, seed=seed)
 
 
@@ -204,13 +205,13 @@ def main():
                                    "cmaes_only": scores(p0, train_offset(p0, fit_frames), validation)})
             off = train_offset(pot, train)
             fitted[variant] = pot
-            res[variant] = {"force_weight": cfg.force_weight, "seed": cfg.seed, "offset_eV_atom": off,
+            res[variant] = {"force_mae_weight": cfg.force_mae_weight, "seed": cfg.seed, "offset_eV_atom": off,
                             **scores(pot, off, test), "train": scores(pot, off, train), "train_parts": fit.parts,
                             "t_fit_s": time.perf_counter() - t1 - t_sv, "t_structure_vectors_s": t_sv,
                             "selection": {"n_fit_frames": len(fit_frames), "n_validation_frames": len(validation),
                                           "published_validation": pub_val, "candidates_validation": candidates}}
             Path(args.plots).mkdir(parents=True, exist_ok=True)
-            pot.write_lammps(Path(args.plots) / f"{element}_{variant}_atomforge.meam.spline")
+            write_lammps_meam_spline(pot, Path(args.plots) / f"{element}_{variant}_atomforge.meam.spline")
             print(element, variant, json.dumps(res[variant]), flush=True)
         if "smeam" in res:
             ratio_e = res["smeam"]["energy_rmse_meV_atom"] / res["published_smeam"]["energy_rmse_meV_atom"]

@@ -46,12 +46,11 @@ import numpy as np
 
 import atomforge
 from atomforge.fitting.config import load_config
-from atomforge.fitting.design import frame_rows
+from atomforge.fitting.linear.design import frame_rows
 from atomforge.fitting.fit import build_potential_parts, read_sources
 from atomforge.fitting.metrics import frame_errors, paired_bootstrap, summarize
-from atomforge.fitting.solvers import solve_least_squares, triangular_factor
+from atomforge.fitting.linear.solvers import solve_least_squares, triangular_factor
 from atomforge.fitting.weights import ENERGY, FORCE, FitWeights
-from atomforge.models.snap_potential import SNAPPotential
 from atomforge.paths import data_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,7 +117,8 @@ def run(el: str, kind: str, chosen: dict | None = None, save: Path | None = None
     train = read_sources(cfg.data.train, base)
     test = read_sources(cfg.data.test, base)
     species = train.species
-    descriptor, model, _ = build_potential_parts(cfg, species)
+    parts = build_potential_parts(cfg, species)
+    descriptor, model = parts.descriptor, parts.model
     t0 = time.perf_counter()
     a_all, y_all, k_all, frame_all, g_all = design_rows(train, descriptor, model)
     t_desc = time.perf_counter() - t0
@@ -176,7 +176,8 @@ def run(el: str, kind: str, chosen: dict | None = None, save: Path | None = None
     err = a_all @ res_coef - y_all
     train_mae = (mae(err, k_all, ENERGY), mae(err, k_all, FORCE))
     model.set_coefficients(res_coef.reshape(len(species), -1))
-    potential = SNAPPotential(descriptor, model, None, {"weights": weights.__dict__, "ridge": ridge})
+    potential = parts
+    potential.metadata = {"weights": weights.__dict__, "ridge": ridge}
     if save is not None:
         potential.save(save / f"{el}-{kind}.atomforge")
     ours_errors, pub_errors = frame_errors(potential, test), frame_errors(published, test)

@@ -26,7 +26,7 @@ import numpy as np
 
 from atomforge.fitting.config import load_config
 from atomforge.fitting.fit import build_potential_parts, read_sources
-from atomforge.fitting.solvers import solve_least_squares, triangular_factor
+from atomforge.fitting.linear.solvers import solve_least_squares, triangular_factor
 from atomforge.fitting.weights import ENERGY, FORCE
 from mlearn_snap import ENERGY_WEIGHTS, GROUP_MULTIPLIERS, ROOT, design_rows, mae, published_model
 
@@ -42,7 +42,8 @@ def run(el: str, kind: str) -> dict:
     t0 = time.perf_counter()
     cfg, base = load_config(ROOT / "examples" / "mlearn" / f"{el}-{kind}.yaml")
     train = read_sources(cfg.data.train, base)
-    descriptor, model, _ = build_potential_parts(cfg, train.species)
+    parts = build_potential_parts(cfg, train.species)
+    descriptor, model = parts.descriptor, parts.model
     a, y, k, _, g = design_rows(train, descriptor, model)
     a_test, y_test, k_test, _, _ = design_rows(read_sources(cfg.data.test, base), descriptor, model)
     n_cols = a.shape[1]

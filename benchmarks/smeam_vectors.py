@@ -19,7 +19,7 @@ import numpy as np
 from ase.build import bulk
 
 import atomforge
-from atomforge.fitting.structure_vectors import Layout, compute_structure_vectors, evaluate_batch
+from atomforge.fitting.smeam.structure_vectors import Layout, compute_structure_vectors, evaluate_batch
 from atomforge.paths import data_dir
 
 

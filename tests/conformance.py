@@ -213,3 +213,116 @@ def descriptor_checks(desc) -> None:
     """Run every descriptor check on ``desc`` (for a class registered inside a test)."""
     for check in DESCRIPTOR_CHECKS:
         check(desc)
+
+
+# --- models and potentials -------------------------------------------------------------------
+def emt_nial_frames(n_frames: int = 5) -> list[Frame]:
+    """Rattled and strained B2 NiAl cells (8 atoms) labelled by ASE's EMT: a tiny training set."""
+    from ase.calculators.emt import EMT
+
+    rng = np.random.default_rng(21)
+    frames = []
+    for k in range(n_frames):
+        atoms = bulk("NiAl", "cesiumchloride", a=2.88 * (0.97 + 0.015 * k)).repeat((2, 2, 2))
+        atoms.positions += rng.normal(0.0, 0.1, atoms.positions.shape)
+        atoms.calc = EMT()
+        frames.append(Frame(atoms.copy(), energy=atoms.get_potential_energy(), forces=atoms.get_forces(),
+                            stress=atoms.get_stress(), group=f"g{k % 2}"))
+    return frames
+
+
+def fit_config(model: dict, descriptor: dict | None = None, **sections):
+    """A parsed fit configuration for ``model`` on a small bispectrum (or ``descriptor``)."""
+    from atomforge.fitting.config import parse_config
+
+    raw = {"species": ELEMENTS, "data": {"train": [{"path": "unused"}]},
+           "descriptor": descriptor or {"name": "snap", "twojmax": 2, "rcutfac": 4.0},
+           "model": model, "weights": {"energy": 100.0, "force": 1.0, "stress": 0.1}, **sections}
+    return parse_config(raw, "conformance")
+
+
+def fitted_potential(model: dict, descriptor: dict | None = None):
+    """A DescriptorPotential fitted through the trainer registry (fit_dataset) to EMT NiAl frames."""
+    from atomforge.data import Dataset
+    from atomforge.fitting import fit_dataset
+
+    potential, _ = fit_dataset(Dataset(emt_nial_frames(), "emt"), fit_config(model, descriptor))
+    return potential
+
+
+def check_model_protocol(potential):
+    from atomforge.fitting.trainers import TRAINERS
+    from atomforge.models import MODELS, Model
+
+    model = potential.model
+    assert isinstance(model, Model) and MODELS[model.name] is type(model)
+    assert model.trainer in TRAINERS
+    assert list(model.species) == ELEMENTS
+
+
+def check_model_not_fitted_error(potential):
+    from atomforge.errors import NotFittedError
+
+    spec, _ = potential.model.to_dict()
+    unfitted = type(potential.model).from_dict(spec, {})
+    out = potential.descriptor.compute(nial_b2())
+    with pytest.raises(NotFittedError):
+        unfitted.predict(out.values, out.numbers)
+
+
+def check_model_derivative_equals_finite_differences(potential):
+    """∂E_i/∂B_i from predict equals central differences of the predicted energies."""
+    out = potential.descriptor.compute(nial_b2())
+    energies, de_db = potential.model.predict(out.values, out.numbers)
+    assert energies.shape == (out.n_atoms,) and de_db.shape == out.values.shape
+    h = 1e-6 * max(1.0, float(np.abs(out.values).max()))
+    numeric = np.zeros_like(de_db)
+    for k in range(out.n_features):
+        up, down = out.values.copy(), out.values.copy()
+        up[:, k] += h
+        down[:, k] -= h
+        numeric[:, k] = (potential.model.predict(up, out.numbers)[0] - potential.model.predict(down, out.numbers)[0]) / (2 * h)
+    np.testing.assert_allclose(de_db, numeric, rtol=1e-6, atol=1e-7 * max(1.0, float(np.abs(de_db).max())))
+
+
+def check_model_round_trip(potential):
+    from atomforge.models import make_model
+
+    spec, arrays = potential.model.to_dict()
+    rebuilt = make_model(json.loads(json.dumps(spec)), {k: np.array(v) for k, v in arrays.items()})
+    out = potential.descriptor.compute(nial_b2())
+    for a, b in zip(rebuilt.predict(out.values, out.numbers), potential.model.predict(out.values, out.numbers)):
+        np.testing.assert_array_equal(a, b)
+
+
+def check_potential_forces_and_stress(potential):
+    """Forces and stress of the potential's calculator equal finite differences of its energy."""
+    from finite_differences import numeric_forces, numeric_stress
+
+    atoms = triclinic_nial()
+    atoms.calc = potential.calculator()
+    forces, stress = atoms.get_forces(), atoms.get_stress()
+    scale = max(1.0, float(np.abs(forces).max()))
+    np.testing.assert_allclose(forces, numeric_forces(atoms), atol=1e-6 * scale)
+    np.testing.assert_allclose(stress, numeric_stress(atoms), atol=1e-7 * scale)
+
+
+def check_potential_file_round_trip(potential, tmp_path):
+    import atomforge
+
+    again = atomforge.load(potential.save(tmp_path / "conformance"))
+    atoms = triclinic_nial()
+    a, b = potential.evaluate(atoms), again.evaluate(atoms)
+    assert a.energy == b.energy
+    np.testing.assert_array_equal(a.forces, b.forces)
+
+
+MODEL_CHECKS = [check_model_protocol, check_model_not_fitted_error, check_model_derivative_equals_finite_differences,
+                check_model_round_trip, check_potential_forces_and_stress]
+
+
+def model_checks(potential, tmp_path) -> None:
+    """Run every model and potential check on a fitted ``potential`` (for a class registered in a test)."""
+    for check in MODEL_CHECKS:
+        check(potential)
+    check_potential_file_round_trip(potential, tmp_path)

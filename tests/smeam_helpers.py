@@ -6,6 +6,7 @@ import numpy as np
 from ase.build import bulk
 
 from atomforge.data import Frame
+from atomforge.lammps.meam_spline import read_lammps_meam_spline
 from atomforge.models.meam_spline import VARIANTS, SplineMEAM
 from atomforge.models.spline import Spline
 from atomforge.paths import data_dir
@@ -19,8 +20,8 @@ def published_path(element: str) -> str:
 
 def two_element_potential(variant: str = "smeam") -> SplineMEAM:
     """A Ni–Cu potential built from the published Ni and Cu files, cross terms averaged."""
-    ni = SplineMEAM.from_lammps(published_path("Ni"))
-    cu = SplineMEAM.from_lammps(published_path("Cu"))
+    ni = read_lammps_meam_spline(published_path("Ni"))
+    cu = read_lammps_meam_spline(published_path("Cu"))
 
     def mix(a: Spline, b: Spline) -> Spline:
         x = np.linspace(max(a.x[0], b.x[0]), min(a.x[-1], b.x[-1]), 9)

@@ -62,7 +62,8 @@ def test_fit_evaluate_export(workdir):
 
     r = runner.invoke(app, ["export", str(workdir / "cu.atomforge"), "--lammps", str(workdir / "exp")])
     assert r.exit_code == 0, r.output
-    assert "pair_coeff * * cu.snapcoeff cu.snapparam Cu" in r.stdout
+    exp = (workdir / "exp").resolve()
+    assert f"pair_coeff * * {exp / 'cu.snapcoeff'} {exp / 'cu.snapparam'} Cu" in r.stdout
     again = atomforge.load(workdir / "exp" / "cu.snapparam")
     np.testing.assert_array_equal(again.model.coef_, pot.model.coef_)
 

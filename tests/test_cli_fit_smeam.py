@@ -26,7 +26,7 @@ model:
   forces_per_frame: 6
   cmaes: {population: 8, sigma0: 0.1, generations: 12, checkpoint: ckpt/cmaes.pkl, checkpoint_every: 5}
 weights: {energy: 1, force: 0.5, stress: 0.01}
-output: {potential: out/cu.atomforge, report: out/report.json}
+output: {potential: out/cu.atomforge, report: out/report.json, lammps: out}
 """
 
 
@@ -125,3 +125,14 @@ def test_several_starts_are_chosen_on_held_out_frames(workdir):
     assert again["resumed"] and again["chosen_start"] == fit["chosen_start"]
     assert [s["cmaes_loss"] for s in again["starts"]] == [s["cmaes_loss"] for s in fit["starts"]]
     assert again["loss"] == pytest.approx(fit["loss"], rel=1e-2)
+
+
+def test_export_writes_the_meam_spline_file(workdir):
+    """``atomforge export`` of an s-MEAM potential writes its meam/spline file and pair lines."""
+    r = CliRunner().invoke(app, ["export", str(workdir / "out" / "cu.atomforge"), "--lammps", str(workdir / "exp")])
+    assert r.exit_code == 0, r.output
+    path = (workdir / "exp" / "cu.meam.spline").resolve()
+    assert "pair_style meam/spline" in r.stdout and f"pair_coeff * * {path} Cu" in r.stdout
+    pot, lmp = atomforge.load(workdir / "out" / "cu.atomforge"), atomforge.load(path)
+    atoms = read_frames(workdir / "train.xyz")[2].atoms
+    np.testing.assert_allclose(lmp.evaluate(atoms).forces, pot.evaluate(atoms).forces, rtol=1e-10, atol=1e-12)

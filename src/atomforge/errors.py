@@ -50,19 +50,3 @@ class CacheError(AtomforgeError, ValueError):
 class ConvergenceError(AtomforgeError, RuntimeError):
     """An optimiser or solver did not converge."""
 
-
-def check_keys(owner: str, given, allowed, *, what: str = "hyperparameter") -> None:
-    """Raise :class:`ConfigError` if ``given`` has keys outside ``allowed``, with a suggestion each.
-
-    The message names ``owner``, every unknown key, the nearest allowed one ("did you mean") and
-    all allowed keys: ``Bispectrum: unknown hyperparameter(s) ['twojmx']; 'twojmx': did you mean
-    'twojmax'? known: [...]``.
-    """
-    import difflib
-
-    allowed = list(allowed)
-    unknown = sorted(set(given) - set(allowed))
-    if unknown:
-        hints = [f"{key!r}: did you mean {close[0]!r}?" for key in unknown
-                 if (close := difflib.get_close_matches(key, allowed, n=1))]
-        raise ConfigError(f"{owner}: unknown {what}(s) {unknown}; " + " ".join(hints + [f"known: {allowed}"]))

@@ -28,26 +28,38 @@ from .errors import PotentialFileError
 from .fileio import write_atomically
 
 FORMAT_NAME = "atomforge-potential"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SUFFIX = ".atomforge"
 
 #: kind → "module:Class" of every Potential subclass (imported on demand).
 POTENTIAL_KINDS: dict[str, str] = {
-    "snap": "atomforge.models.snap_potential:SNAPPotential",
+    "descriptor": "atomforge.models.descriptor_potential:DescriptorPotential",
     "meam_spline": "atomforge.models.meam_spline:SplineMEAM",
 }
 
 #: (suffix, "module:function") of foreign potential readers; each returns a Potential.
 FOREIGN_FORMATS: list[tuple[str, str]] = [
-    (".snapparam", "atomforge.models.snap_potential:read_lammps_snap"),
-    (".snapcoeff", "atomforge.models.snap_potential:read_lammps_snap"),
-    (".snap", "atomforge.models.snap_potential:read_lammps_snap"),
-    (".meam.spline", "atomforge.models.meam_spline:read_lammps_meam_spline"),
-    (".meam/spline", "atomforge.models.meam_spline:read_lammps_meam_spline"),
+    (".snapparam", "atomforge.lammps.snap_convert:read_lammps_snap"),
+    (".snapcoeff", "atomforge.lammps.snap_convert:read_lammps_snap"),
+    (".snap", "atomforge.lammps.snap_convert:read_lammps_snap"),
+    (".meam.spline", "atomforge.lammps.meam_spline:read_lammps_meam_spline"),
+    (".meam/spline", "atomforge.lammps.meam_spline:read_lammps_meam_spline"),
 ]
 
+
+def _migrate_1_to_2(meta: dict, arrays: dict) -> tuple[dict, dict]:
+    """Version 1 called descriptor potentials kind "snap" with a ``zbl`` entry; version 2 calls them
+    kind "descriptor" with a ``pair`` entry naming its pair term."""
+    if meta.get("kind") == "snap":
+        spec = dict(meta["spec"])
+        zbl = spec.pop("zbl", None)
+        spec["pair"] = {"name": "zbl", **zbl} if zbl else None
+        meta = {**meta, "kind": "descriptor", "spec": spec}
+    return meta, arrays
+
+
 #: from_version → function(meta, arrays) -> (meta, arrays) that upgrades a file by one version.
-MIGRATIONS: dict[int, object] = {}
+MIGRATIONS: dict[int, object] = {1: _migrate_1_to_2}
 
 
 @dataclass
@@ -157,7 +169,9 @@ def _load_atomforge(path: Path) -> Potential:
     if meta.get("format") != FORMAT_NAME:
         raise PotentialFileError(f"{path}: format {meta.get('format')!r} is not {FORMAT_NAME!r}")
     version = meta.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or version < 1:
+        raise PotentialFileError(f"{path}: no valid format_version ({version!r}) in atomforge.json")
+    if version > FORMAT_VERSION:
         raise PotentialFileError(
             f"{path}: file format version {version} is newer than this atomforge reads "
             f"({FORMAT_VERSION}); upgrade atomforge (file written by {meta.get('atomforge_version')})")

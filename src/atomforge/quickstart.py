@@ -83,6 +83,7 @@ def run_quickstart(out: Path, *, tiny: bool = False) -> dict:
     from .fitting.config import parse_config
     from .fitting.fit import fit_dataset
     from .fitting.metrics import evaluate
+    from .lammps.export import export_lammps
 
     t_start = time.perf_counter()
     out = Path(out)
@@ -104,12 +105,12 @@ def run_quickstart(out: Path, *, tiny: bool = False) -> dict:
     a_ref, b_ref = equation_of_state(EMT(), a_emt)
     a_fit, b_fit = equation_of_state(potential.calculator(), a_emt)
     pot_path = potential.save(out / config.output.potential)
-    written = potential.write_lammps(out / config.output.lammps, "Cu_qsnap")
+    written = export_lammps(potential, out / config.output.lammps, "Cu_qsnap")
     parity_plot(potential, test, out / "parity.png")
     summary = {"n_frames": len(data), "n_train": len(train), "n_test": len(test), "fit": info,
                "test": metrics, "lattice_constant_a": {"emt": a_ref, "atomforge": a_fit},
                "bulk_modulus_gpa": {"emt": b_ref, "atomforge": b_fit},
-               "files": {"potential": str(pot_path), "lammps": str(written["include"]),
+               "files": {"potential": str(pot_path), "lammps": str(written["files"][-1]),
                          "parity_plot": str(out / "parity.png"), "data": str(out / "cu_emt.xyz")},
                "t_total_s": time.perf_counter() - t_start}
     write_atomically(out / config.output.report, lambda f: f.write(json.dumps(summary, indent=1).encode()))
@@ -118,7 +119,7 @@ def run_quickstart(out: Path, *, tiny: bool = False) -> dict:
 
 
 def _print_summary(s: dict, pair_lines: list[str]) -> None:
-    from .cli.fit import format_metrics_table
+    from .fitting.metrics import format_metrics_table
 
     print(format_metrics_table({"test": s["test"]}))
     a, b = s["lattice_constant_a"], s["bulk_modulus_gpa"]

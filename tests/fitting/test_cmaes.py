@@ -9,9 +9,9 @@ from smeam_helpers import labelled_frames, published_path
 
 import atomforge
 from atomforge.errors import ConfigError
-from atomforge.fitting.cmaes import (CMAESConfig, fit_cmaes, forward_jacobian, free_mask, loss_parts,
+from atomforge.fitting.smeam.cmaes import (CMAESConfig, fit_cmaes, forward_jacobian, free_mask, loss_parts,
                                      polish_lm, residuals)
-from atomforge.fitting.smeam_data import build_training_set
+from atomforge.fitting.smeam.data import build_training_set
 
 pytestmark = pytest.mark.shared_data
 
@@ -23,7 +23,7 @@ def test_objective_equals_direct_evaluation():
     theta = truth.theta() + 0.02 * rng.normal(size=len(truth.theta()))
     group_weights = {"g0": 2.0, "g1": 0.5}
     ts = build_training_set(frames, truth, forces_per_frame=10, group_weights=group_weights)
-    cfg = CMAESConfig(stress_weight=3.0, force_weight=0.7, u_penalty=0.0, u_curvature=0.0)
+    cfg = CMAESConfig(stress_mae_weight=3.0, force_mae_weight=0.7, u_penalty=0.0, u_curvature=0.0)
     got = loss_parts(ts, theta[None, :], cfg)
     # independent: evaluate each frame with the ordinary calculator
     model = truth.with_theta(theta)
@@ -114,7 +114,7 @@ def test_residuals_square_to_the_rmse_objective_of_the_calculator():
     thetas = np.stack([truth.theta(), truth.theta() + 0.02 * np.random.default_rng(4).normal(size=45)])
     group_weights = {"g0": 2.0, "g1": 0.5}
     ts = build_training_set(frames, truth, forces_per_frame=6, group_weights=group_weights)
-    cfg = CMAESConfig(energy_weight=1.3, force_weight=0.7, stress_weight=3.0, u_penalty=0.0, u_curvature=0.0)
+    cfg = CMAESConfig(energy_mae_weight=1.3, force_mae_weight=0.7, stress_mae_weight=3.0, u_penalty=0.0, u_curvature=0.0)
     got = (residuals(ts, thetas, cfg) ** 2).sum(axis=1)
     w = np.array([fr.weight * group_weights[fr.group] for fr in frames])
     n = np.array([len(fr.atoms) for fr in frames])
@@ -131,7 +131,7 @@ def test_residuals_square_to_the_rmse_objective_of_the_calculator():
         mse_s = (w * s_sq).sum() / w.sum()
         assert value == pytest.approx(1.3**2 * mse_e + 0.7**2 * mse_f + 3.0**2 * mse_s, rel=1e-9)
     # the U-domain penalty is one more residual, λ_U times the loss's mean excess
-    penalised = residuals(ts, thetas, CMAESConfig(energy_weight=1.3, force_weight=0.7, stress_weight=3.0,
+    penalised = residuals(ts, thetas, CMAESConfig(energy_mae_weight=1.3, force_mae_weight=0.7, stress_mae_weight=3.0,
                                                   u_penalty=4.0, u_curvature=0.0))
     excess = loss_parts(ts, thetas, cfg)["u_excess"]
     assert excess.min() > 0
@@ -143,7 +143,7 @@ def test_batched_forward_jacobian_matches_central_differences():
     truth = atomforge.load(published_path("Ni"))
     theta = truth.theta() + 0.01 * np.random.default_rng(5).normal(size=45)
     ts = build_training_set(labelled_frames(truth, 2), truth, forces_per_frame=4)
-    cfg = CMAESConfig(force_weight=0.5, stress_weight=2.0, u_penalty=0.0)
+    cfg = CMAESConfig(force_mae_weight=0.5, stress_mae_weight=2.0, u_penalty=0.0)
     calls = []
 
     def fun(xs):
@@ -168,7 +168,7 @@ def test_lm_polish_recovers_a_known_potential():
     # LM converges locally: from 0.01 perturbations it can stop in a local minimum (loss ~3e-4)
     start = truth.theta() + 0.002 * np.random.default_rng(0).normal(size=45)
     ts = build_training_set(frames, truth, forces_per_frame=8)
-    cfg = CMAESConfig(force_weight=0.5, stress_weight=2.0, u_penalty=0.0, u_curvature=0.0, zero_at_cutoff=False)
+    cfg = CMAESConfig(force_mae_weight=0.5, stress_mae_weight=2.0, u_penalty=0.0, u_curvature=0.0, zero_at_cutoff=False)
     theta = polish_lm(ts, cfg, start, free_mask(truth, zero_at_cutoff=False))
     before, after = loss_parts(ts, np.stack([start, theta]), cfg)["loss"]
     assert before > 0.01 and after < 1e-9
@@ -210,8 +210,8 @@ def test_u_curvature_term_is_the_rms_second_derivative_of_u():
     truth = atomforge.load(published_path("Ni"))
     thetas = np.stack([truth.theta() + 0.05 * np.random.default_rng(k).normal(size=45) for k in range(2)])
     ts = build_training_set(labelled_frames(truth, 2), truth, forces_per_frame=4)
-    plain = CMAESConfig(force_weight=0.5, u_penalty=0.0, u_curvature=0.0)
-    smooth = CMAESConfig(force_weight=0.5, u_penalty=0.0, u_curvature=0.3)
+    plain = CMAESConfig(force_mae_weight=0.5, u_penalty=0.0, u_curvature=0.0)
+    smooth = CMAESConfig(force_mae_weight=0.5, u_penalty=0.0, u_curvature=0.3)
     n_plain = residuals(ts, thetas, plain).shape[1]
     for theta, loss, extra, r in zip(thetas, loss_parts(ts, thetas, plain)["loss"],
                                      loss_parts(ts, thetas, smooth)["loss"], residuals(ts, thetas, smooth)):
@@ -226,7 +226,7 @@ def test_a_subset_scores_as_the_set_built_from_its_frames():
     truth = atomforge.load(published_path("Ni"))
     frames = labelled_frames(truth, 4)
     theta = truth.theta() + 0.02 * np.random.default_rng(6).normal(size=45)
-    cfg = CMAESConfig(force_weight=0.5, stress_weight=2.0)
+    cfg = CMAESConfig(force_mae_weight=0.5, stress_mae_weight=2.0)
     full = build_training_set(frames, truth)  # all forces, so the kept atoms do not depend on the draw
     direct = loss_parts(build_training_set([frames[0], frames[2]], truth), theta[None, :], cfg)
     got = loss_parts(full.subset([0, 2]), theta[None, :], cfg)

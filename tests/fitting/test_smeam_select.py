@@ -7,9 +7,9 @@ import pytest
 from smeam_helpers import labelled_frames, published_path
 
 import atomforge
-from atomforge.fitting.cmaes import CMAESConfig, free_mask, loss_parts, polish_lm
-from atomforge.fitting.smeam_data import build_training_set
-from atomforge.fitting.smeam_select import fit_selected, seeded_starts, start_checkpoint
+from atomforge.fitting.smeam.cmaes import CMAESConfig, free_mask, loss_parts, polish_lm
+from atomforge.fitting.smeam.data import build_training_set
+from atomforge.fitting.smeam.select import fit_selected, seeded_starts, start_checkpoint
 
 pytestmark = pytest.mark.shared_data
 

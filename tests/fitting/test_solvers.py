@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from atomforge.fitting.solvers import solve_least_squares
+from atomforge.fitting.linear.solvers import solve_least_squares
 
 
 def _problem(seed=0, m=700, n=40):

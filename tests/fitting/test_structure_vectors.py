@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from smeam_helpers import alloy, structures, two_element_potential
 
-from atomforge.fitting.structure_vectors import (
+from atomforge.fitting.smeam.structure_vectors import (
     Layout,
     compute_structure_vectors,
     evaluate_batch,

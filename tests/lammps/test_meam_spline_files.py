@@ -10,7 +10,8 @@ from smeam_helpers import published_path, structures, two_element_potential
 
 import atomforge
 from atomforge.errors import PotentialFileError
-from atomforge.lammps.meam_spline import format_meam_spline, pair_index, read_meam_spline
+from atomforge.lammps.meam_spline import format_meam_spline, read_meam_spline, write_lammps_meam_spline
+from atomforge.models.meam_spline import pair_index
 
 
 def same_splines(a, b):
@@ -34,9 +35,9 @@ def test_published_new_format_reads_as_documented():
 @pytest.mark.shared_data
 def test_new_format_round_trips_unchanged(tmp_path):
     pot = atomforge.load(published_path("Cu"))
-    first = pot.write_lammps(tmp_path / "a.meam.spline")
+    first = write_lammps_meam_spline(pot, tmp_path / "a.meam.spline")
     again = atomforge.load(first)
-    second = again.write_lammps(tmp_path / "b.meam.spline")
+    second = write_lammps_meam_spline(again, tmp_path / "b.meam.spline")
     same_splines(read_meam_spline(published_path("Cu")), read_meam_spline(second))
     assert first.read_text() == second.read_text()
     assert again.comment == pot.comment
@@ -49,7 +50,7 @@ def test_old_format_round_trips_unchanged(tmp_path):
     src = Path(lammps_potentials_dir()) / "Ti.meam.spline"
     pot = atomforge.load(src)
     assert pot.species == ["Ti"] and not pot.new_format
-    out = pot.write_lammps(tmp_path / "Ti_copy.meam.spline")
+    out = write_lammps_meam_spline(pot, tmp_path / "Ti_copy.meam.spline")
     assert "meam/spline" not in out.read_text().splitlines()[1]
     same_splines(read_meam_spline(src), read_meam_spline(out))
 
@@ -57,7 +58,7 @@ def test_old_format_round_trips_unchanged(tmp_path):
 @pytest.mark.shared_data
 def test_two_element_file_order_and_atomforge_file(tmp_path):
     pot = two_element_potential()
-    path = pot.write_lammps(tmp_path / "NiCu.meam.spline")
+    path = write_lammps_meam_spline(pot, tmp_path / "NiCu.meam.spline")
     data = read_meam_spline(path)
     assert data.species == ["Ni", "Cu"] and len(data.phi) == 3 and len(data.g) == 3
     assert np.array_equal(data.phi[pair_index(1, 0, 2)].y, pot.splines["phi"][1].y)

@@ -9,6 +9,7 @@ from smeam_helpers import PUBLISHED, alloy, published_path, structures, two_elem
 
 import atomforge
 from atomforge.errors import ConfigError
+from atomforge.lammps.meam_spline import write_lammps_meam_spline
 
 TOL = 1e-9
 
@@ -57,7 +58,7 @@ def test_single_element_files_match_lammps(path, element, kind):
 @pytest.mark.parametrize("kind", ["bulk", "surface", "triclinic"])
 def test_two_element_potential_matches_lammps(tmp_path, variant, kind):
     pot = two_element_potential(variant)
-    path = pot.write_lammps(tmp_path / "NiCu.meam.spline")
+    path = write_lammps_meam_spline(pot, tmp_path / "NiCu.meam.spline")
     atoms = alloy(structures("Ni")[kind])
     assert_matches_lammps(pot, atoms, str(path), ["Ni", "Cu"])
 

@@ -9,8 +9,8 @@ from ase.build import bulk, fcc111
 import atomforge
 from atomforge.descriptors.snap import Bispectrum
 from atomforge.lammps.session import LammpsSession, lammps_potentials_dir
-from atomforge.models import LinearModel, QuadraticModel
-from atomforge.models.snap_potential import SNAPPotential
+from atomforge.lammps.export import export_lammps
+from atomforge.models import DescriptorPotential, LinearModel, QuadraticModel
 from atomforge.pairs import ZBL
 
 pytestmark = pytest.mark.lammps
@@ -66,15 +66,15 @@ def _random_potential(quadratic, zbl, seed=0):
     nt = model.n_terms(d.n_features)
     coef = np.column_stack([[-4.5, -10.1], 0.002 * rng.normal(size=(2, nt))])
     model.set_coefficients(coef)
-    return SNAPPotential(d, model, ZBL(1.5, 2.4, {"Ni": 28.0, "Mo": 42.0}) if zbl else None)
+    return DescriptorPotential(d, model, ZBL(1.5, 2.4, {"Ni": 28.0, "Mo": 42.0}) if zbl else None)
 
 
 @pytest.mark.parametrize("structure", ["triclinic", "surface"])
 @pytest.mark.parametrize("quadratic,zbl", [(False, False), (True, True)], ids=["snap", "qsnap+zbl"])
 def test_exported_potential_equals_lammps(tmp_path, structure, quadratic, zbl):
     pot = _random_potential(quadratic, zbl)
-    written = pot.write_lammps(tmp_path, "NiMo")
-    again = atomforge.load(written["include"])  # round trip through the files
+    written = export_lammps(pot, tmp_path, "NiMo")
+    again = atomforge.load(written["files"][-1])  # round trip through the files (the .snap include)
     np.testing.assert_array_equal(again.model.coef_, pot.model.coef_)
     assert_matches_lammps(pot, _structures()[structure], tmp_path, written["pair_lines"])
 
@@ -96,5 +96,5 @@ def test_published_ta06a_with_zbl_equals_lammps():
     atoms = bulk("Ta", "bcc", a=3.30, cubic=True) * (2, 2, 2)
     atoms.rattle(0.25, seed=6)  # close pairs reach into the ZBL switching region
     pot = atomforge.load(os.path.join(lammps_potentials_dir(), "Ta06A.snap"))
-    assert pot.zbl is not None
+    assert pot.pair is not None
     assert_matches_lammps(pot, atoms, lammps_potentials_dir(), ["include Ta06A.snap"])

@@ -1,4 +1,4 @@
-"""SNAPPotential: derivatives, files, and fits that must recover a known potential."""
+"""DescriptorPotential on the bispectrum (SNAP): derivatives, files, and fits that must recover a known potential."""
 
 import zipfile
 
@@ -10,9 +10,9 @@ import atomforge
 from atomforge.data import Frame
 from atomforge.descriptors.snap import Bispectrum
 from atomforge.errors import NotFittedError, PotentialFileError
-from atomforge.fitting import DesignMatrix, FitWeights, frame_rows
-from atomforge.models import LinearModel, QuadraticModel
-from atomforge.models.snap_potential import SNAPPotential
+from atomforge.fitting import FitWeights
+from atomforge.fitting.linear import DesignMatrix, fit_least_squares, frame_rows
+from atomforge.models import DescriptorPotential, LinearModel, QuadraticModel
 from atomforge.pairs import ZBL
 from finite_differences import numeric_forces, numeric_stress
 
@@ -32,7 +32,7 @@ def _potential(quadratic=True, zbl=True, seed=0, twojmax=4):
     model = (QuadraticModel if quadratic else LinearModel)(species=["Cu", "Au"])
     nt = model.n_terms(d.n_features)
     model.set_coefficients(np.column_stack([[-3.7, -3.1], 0.003 * rng.normal(size=(2, nt))]))
-    return SNAPPotential(d, model, ZBL(1.6, 2.4, {"Cu": 29.0, "Au": 79.0}) if zbl else None)
+    return DescriptorPotential(d, model, ZBL(1.6, 2.4, {"Cu": 29.0, "Au": 79.0}) if zbl else None)
 
 
 def test_forces_and_stress_are_energy_derivatives():
@@ -52,7 +52,7 @@ def test_save_load_round_trip(tmp_path):
     assert a.energy == b.energy
     np.testing.assert_array_equal(a.forces, b.forces)
     np.testing.assert_array_equal(a.stress, b.stress)
-    assert again.zbl.to_dict() == pot.zbl.to_dict()
+    assert again.pair.to_dict() == pot.pair.to_dict()
 
 
 def test_bad_files_give_clear_errors(tmp_path):
@@ -66,7 +66,7 @@ def test_bad_files_give_clear_errors(tmp_path):
     with pytest.raises(PotentialFileError, match="no atomforge.json"):
         atomforge.load(tmp_path / "foreign.atomforge")
     with zipfile.ZipFile(path) as z:
-        meta = z.read("atomforge.json").decode().replace('"format_version": 1', '"format_version": 99')
+        meta = z.read("atomforge.json").decode().replace('"format_version": 2', '"format_version": 99')
         arrays = z.read("arrays.npz")
     with zipfile.ZipFile(tmp_path / "new.atomforge", "w") as z:
         z.writestr("atomforge.json", meta)
@@ -95,7 +95,7 @@ def test_fit_recovers_the_potential_that_made_the_labels(quadratic, loss):
         atoms.rattle(0.2, seed=k)
         ev = true.evaluate(atoms)
         frame = Frame(atoms, ev.energy, ev.forces, ev.stress, group="g")
-        design.add(frame_rows(model, frame, true.descriptor.compute(frame, gradients=True), true.zbl))
-    model.fit(design, loss=loss)
+        design.add(frame_rows(model, frame, true.descriptor.compute(frame, gradients=True), true.pair))
+    fit_least_squares(model, design, loss=loss)
     np.testing.assert_allclose(model.coef_, true.model.coef_, rtol=1e-6, atol=1e-9)
     assert model.reference_energies_ == pytest.approx({"Cu": -3.7, "Au": -3.1}, rel=1e-8)

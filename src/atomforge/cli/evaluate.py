@@ -34,7 +34,7 @@ def evaluate(potential: Path = typer.Argument(..., help="atomforge potential, or
     from ..data.io import read_frames
     from ..fitting.metrics import frame_errors, paired_bootstrap, summarize
     from ._progress import progress_bars
-    from .fit import format_metrics_table
+    from ..fitting.metrics import format_metrics_table
 
     pots = [load(potential)] + ([load(compare)] if compare is not None else [])
     dataset = Dataset([], "")

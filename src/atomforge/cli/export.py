@@ -13,15 +13,16 @@ from . import app
 def export(potential: Path = typer.Argument(..., help="The potential file to export."),
            lammps: Path = typer.Option(..., "--lammps", help="Folder for the LAMMPS files."),
            name: str = typer.Option(None, help="Base name of the files (default: the potential's file name).")):
-    """Write LAMMPS .snapcoeff/.snapparam files and a .snap include, and print the pair lines to paste."""
+    """Write the LAMMPS files of a potential (pair_style snap, meam/spline, ...) and print the pair lines.
+
+    A potential kind without a LAMMPS form (atomforge.lammps.export.EXPORTERS) is refused with the
+    list of forms that exist; use its ASE calculator instead.
+    """
     from .. import load
+    from ..lammps.export import export_lammps
 
     pot = load(potential)
-    if not hasattr(pot, "write_lammps"):
-        from ..errors import ConfigError
-
-        raise ConfigError(f"{potential}: a {pot.kind} potential has no LAMMPS export")
-    written = pot.write_lammps(lammps, name or potential.name.split(".")[0])
-    typer.echo(f"wrote {written['snapcoeff']}, {written['snapparam']}, {written['include']}")
+    written = export_lammps(pot, lammps, name or potential.name.split(".")[0])
+    typer.echo("wrote " + ", ".join(str(p) for p in written["files"]))
     typer.echo("# paste into a LAMMPS input (atom types in this order: " + " ".join(pot.species) + ")")
     typer.echo("\n".join(written["pair_lines"]))

@@ -26,8 +26,10 @@ def fit(config: Path = typer.Argument(..., help="YAML fit configuration (see exa
     import yaml
 
     from ..fileio import write_atomically
-    from ..fitting.config import SMEAMSpec, load_config, resolve_path
+    from ..fitting.config import load_config, resolve_path
     from ..fitting.fit import fit_from_config
+    from ..fitting.metrics import format_metrics_table
+    from ..lammps.export import export_lammps
     from ._progress import progress_bars
 
     cfg, base = load_config(config)
@@ -39,35 +41,11 @@ def fit(config: Path = typer.Argument(..., help="YAML fit configuration (see exa
     pot_path = result.potential.save(output if output is not None else resolve_path(cfg.output.potential, base))
     report_path = resolve_path(cfg.output.report, base)
     write_atomically(report_path, lambda f: f.write(json.dumps(result.report, indent=1).encode()))
-    stem = pot_path.name.split(".")[0]
-    if isinstance(cfg.model, SMEAMSpec):  # a .meam.spline file always, in output.lammps or beside the potential
-        from ..lammps.export import export_pair_lines
-
-        folder = resolve_path(cfg.output.lammps, base) if cfg.output.lammps else pot_path.parent
-        lines = export_pair_lines(result.potential, folder, stem)
-        typer.echo("LAMMPS: " + "; ".join(lines) + "\n(LAMMPS energies lack the fitted reference energies "
-                   f"{result.report['fit']['reference_energies']} eV per atom)")
-    elif cfg.output.lammps:
-        result.potential.write_lammps(resolve_path(cfg.output.lammps, base), stem)
+    if cfg.output.lammps:
+        written = export_lammps(result.potential, resolve_path(cfg.output.lammps, base), pot_path.name.split(".")[0])
+        typer.echo("LAMMPS: " + "; ".join(written["pair_lines"]))
+        if "reference_energies" in result.report["fit"]:
+            typer.echo(f"(LAMMPS energies lack the fitted reference energies "
+                       f"{result.report['fit']['reference_energies']} eV per atom)")
     typer.echo(format_metrics_table(result.report))
     typer.echo(f"potential: {pot_path}\nreport: {report_path}")
-
-
-def format_metrics_table(report: dict) -> str:
-    """Train/test errors as a small text table (overall and per group)."""
-    lines = [f"{'set':<6} {'group':<18} {'frames':>6} {'E MAE':>10} {'E RMSE':>10} {'F MAE':>8} "
-             f"{'F RMSE':>8} {'S MAE':>8}", f"{'':<6} {'':<18} {'':>6} {'meV/atom':>10} {'meV/atom':>10} "
-             f"{'eV/Å':>8} {'eV/Å':>8} {'GPa':>8}"]
-
-    def fmt(v, spec):
-        return format(v, spec) if v is not None else "-".rjust(int(spec.split(".")[0]))
-
-    for name in ("train", "test"):
-        if name not in report:
-            continue
-        m = report[name]
-        for group, row in [("all", m), *sorted(m["groups"].items())]:
-            lines.append(f"{name:<6} {group:<18} {row['n_frames']:>6} {fmt(row['energy_mae_mev_atom'], '10.3f')} "
-                         f"{fmt(row['energy_rmse_mev_atom'], '10.3f')} {fmt(row['force_mae_ev_a'], '8.4f')} "
-                         f"{fmt(row['force_rmse_ev_a'], '8.4f')} {fmt(row['stress_mae_gpa'], '8.3f')}")
-    return "\n".join(lines)

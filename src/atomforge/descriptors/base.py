@@ -9,15 +9,13 @@ holding ∂B_i/∂r_i. ``vectors[p] = r_j + shift - r_i`` (zero for self rows) g
 
 from __future__ import annotations
 
-import inspect
-import typing
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
 from ..data.frame import Frame
-from ..errors import check_keys
+from ..hyperparameters import check_keys, hyperparameters, jsonable
 
 
 @dataclass(frozen=True)
@@ -80,47 +78,20 @@ class Descriptor(Protocol):
     def from_dict(cls, spec: dict) -> "Descriptor": ...
 
 
-def jsonable(value):
-    """``value`` with NumPy scalars/arrays and tuples turned into plain Python (for JSON)."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 class DescriptorBase:
-    """``to_dict``, ``from_dict`` and ``repr`` of a descriptor, read off its constructor.
-
-    Every keyword parameter of ``__init__`` is a hyperparameter stored under the same attribute
-    name. Its annotation (if any) is the type the fit config validates the YAML value against
-    (:func:`atomforge.fitting.config.section_schema`).
-    """
+    """``to_dict``, ``from_dict`` and ``repr`` of a descriptor, read off its constructor
+    (:mod:`atomforge.hyperparameters`)."""
 
     name: ClassVar[str]
 
-    @classmethod
-    def hyperparameters(cls) -> dict[str, inspect.Parameter]:
-        """Name → :class:`inspect.Parameter` of each constructor hyperparameter, in order."""
-        return {k: p for k, p in inspect.signature(cls.__init__).parameters.items()
-                if k != "self" and p.kind is inspect.Parameter.KEYWORD_ONLY}
-
-    @classmethod
-    def hyperparameter_types(cls) -> dict[str, object]:
-        """Name → resolved type annotation (``typing.Any`` where none is given)."""
-        hints = typing.get_type_hints(cls.__init__)
-        return {k: hints.get(k, typing.Any) for k in cls.hyperparameters()}
-
     def to_dict(self) -> dict:
         """JSON-safe hyperparameters; ``from_dict`` rebuilds an equal descriptor."""
-        return {k: jsonable(getattr(self, k)) for k in self.hyperparameters()}
+        return {k: jsonable(getattr(self, k)) for k in hyperparameters(type(self))}
 
     @classmethod
     def from_dict(cls, spec: dict):
         """Rebuild from :meth:`to_dict` output (or a config section without ``name``)."""
-        check_keys(cls.__name__, spec, cls.hyperparameters())
+        check_keys(cls.__name__, spec, hyperparameters(cls))
         return cls(**spec)
 
     def __repr__(self) -> str:

@@ -1,8 +1,13 @@
-"""Fitting: design matrices, row weights, least-squares solvers; for spline MEAM, structure
-vectors (:mod:`.structure_vectors`) and CMA-ES (:mod:`.cmaes`)."""
+"""Fitting: one entry point (:func:`fit_dataset`, :func:`fit_from_config`) over the trainer registry.
 
-from .design import DesignMatrix, frame_rows
-from .solvers import solve_least_squares
+- :mod:`.config`: the ``atomforge fit`` YAML schema; :mod:`.weights`, :mod:`.metrics`: shared.
+- :mod:`.trainers`: model kind → training procedure.
+- :mod:`.linear`: least squares for models linear in their coefficients (design matrices, solvers).
+- :mod:`.smeam`: spline MEAM by CMA-ES over precomputed structure vectors.
+"""
+
+from .fit import FitResult, fit_dataset, fit_from_config
+from .trainers import TRAINERS, Trainer, trainer_for
 from .weights import FitWeights
 
-__all__ = ["DesignMatrix", "FitWeights", "frame_rows", "solve_least_squares"]
+__all__ = ["TRAINERS", "FitResult", "FitWeights", "Trainer", "fit_dataset", "fit_from_config", "trainer_for"]

@@ -9,13 +9,19 @@ and are relative to the folder of the YAML file.
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, SerializeAsAny, Tag, ValidationError,
+                      create_model, model_validator)
 
 from ..errors import ConfigError
+from ..hyperparameters import hyperparameter_types, hyperparameters
+
+_TAGGED = ("descriptor", "model")  # sections validated as discriminated unions over a registry
 
 
 class _Section(BaseModel):
@@ -40,76 +46,18 @@ class DataSpec(_Section):
     seed: int = Field(0, description="Seed of that split.")
 
 
-class DescriptorSpec(_Section):
-    """The bispectrum, with the keywords of a LAMMPS .snapparam file."""
-
-    name: Literal["snap"] = "snap"
-    twojmax: int = Field(description="Twice the largest angular momentum.", ge=0)
-    rcutfac: float = Field(description="Cutoff scale, Å: cutoff = rcutfac·(R_i + R_j).", gt=0)
-    rfac0: float = Field(0.99363, gt=0, le=1)
-    rmin0: float = Field(0.0, ge=0, description="Å")
-    radii: dict[str, float] = Field(default_factory=dict, description="R_j per element (default 0.5).")
-    weights: dict[str, float] = Field(default_factory=dict, description="w_j per element (default 1.0).")
-    switchflag: Literal[0, 1] = 1
-    bzeroflag: Literal[0, 1] = 0
-
-
-class ModelSpec(_Section):
-    name: Literal["linear", "quadratic"] = Field("linear", description="linear = SNAP, quadratic = qSNAP.")
-
-
-class CMAESSpec(_Section):
-    """CMA-ES settings of an s-MEAM fit (see :class:`atomforge.fitting.cmaes.CMAESConfig`)."""
-
-    population: int | None = Field(None, ge=2, description="Population size (default: 4 + 3 ln n).")
-    sigma0: float = Field(0.05, gt=0, description="Initial step size, in knot-value units.")
-    generations: int = Field(200, ge=1, description="Generations per run.")
-    restarts: int = Field(0, ge=0, description="Restarts from the best point, with a larger population.")
-    polish: bool = Field(False, description="Polish the best point afterwards by Levenberg–Marquardt least "
-                                            "squares on the weighted energy, force and stress RMSEs.")
-    polish_iterations: int = Field(200, ge=1, description="Most residual evaluations of the polish.")
-    starts: int = Field(1, ge=1, description="CMA-ES runs with seeds seed, seed+1, ...; with more than one, each is "
-                                             "fitted (and polished) on the training frames not held out, the best "
-                                             "on the held-out ones is kept and polished on all frames.")
-    validation_every: int = Field(5, ge=2, description="With starts > 1: every n-th training frame is held out to "
-                                                       "choose among the starts.")
-    checkpoint: str | None = Field("cmaes_checkpoint.pkl",
-                                   description="Checkpoint file, relative to the folder of output.potential "
-                                               "(null: none); an interrupted fit resumes from it.")
-    checkpoint_every: int = Field(10, ge=1, description="Generations between checkpoints.")
-    u_penalty: float = Field(10.0, ge=0, description="Weight of densities outside U's knot range.")
-    u_curvature: float = Field(1e-4, ge=0, description="Weight of the RMS second derivative of U over its knots "
-                                                      "(keeps U smooth where no training density falls).")
-    seed: int = 0
-
-
-class SMEAMSpec(_Section):
-    """A spline-MEAM model fitted with CMA-ES (Vita & Trinkle 2021)."""
-
-    name: Literal["smeam"]
-    variant: Literal["pair", "eam", "ffg", "smeam"] = Field(
-        "smeam", description="pair = φ; eam = φ, ρ, U; ffg = φ, U, f, g; smeam = all.")
-    elements: list[str] | None = Field(None, description="Elements (default: species, or the training data).")
-    init: str | None = Field(None, description="LAMMPS .meam.spline file whose knots start the fit "
-                                               "(relative to the YAML file; may contain {data_dir}).")
-    cutoff: float | None = Field(None, gt=0, description="Å; last knot of φ, ρ, f (required without init).")
-    r_min: float | None = Field(None, gt=0, description="Å; first knot of φ, ρ, f (default 0.5·cutoff).")
-    n_knots: int = Field(7, ge=3, description="Knots per spline (without init).")
-    u_range: tuple[float, float] = Field((-1.0, 1.0), description="Density range of U's knots (without init).")
-    forces_per_frame: int | None = Field(8, ge=0, description="Atoms per frame whose forces are fitted "
-                                                              "(null: all).")
-    cmaes: CMAESSpec = Field(default_factory=CMAESSpec)
-
-
-def _model_tag(value) -> str:
-    name = value.get("name") if isinstance(value, dict) else getattr(value, "name", None)
-    return "smeam" if name == "smeam" else "snap"
-
-
 class WeightsSpec(_Section):
-    energy: float = Field(1.0, ge=0, description="Weight of energy-per-atom rows, atom/eV.")
-    force: float = Field(1.0, ge=0, description="Weight of force rows, Å/eV.")
-    stress: float = Field(0.0, ge=0, description="Weight of stress rows, 1/GPa (0: not fitted).")
+    """Weights of energies, forces and stresses; what they multiply depends on the trainer.
+
+    Least squares (linear, quadratic): *row weights* of the weighted residuals (atom/eV, Å/eV,
+    1/GPa; :class:`atomforge.fitting.weights.FitWeights`). s-MEAM (CMA-ES): *MAE multipliers* of
+    the objective ``energy·MAE_E + force·MAE_F + stress·MAE_σ`` (:func:`atomforge.fitting.smeam.
+    trainer.objective_weights`).
+    """
+
+    energy: float = Field(1.0, ge=0, description="Energy per atom: row weight (atom/eV) or MAE multiplier.")
+    force: float = Field(1.0, ge=0, description="Force components: row weight (Å/eV) or MAE multiplier.")
+    stress: float = Field(0.0, ge=0, description="Stress (GPa): row weight (1/GPa) or MAE multiplier; 0: not fitted.")
     groups: dict[str, float | dict[str, float]] = Field(
         default_factory=dict, description="Multiplier per group: a number, or {energy, force, stress}.")
 
@@ -135,13 +83,19 @@ class OutputSpec(_Section):
 
 
 class FitConfig(_Section):
-    """Everything ``atomforge fit`` needs."""
+    """Everything ``atomforge fit`` needs.
+
+    ``descriptor`` and ``model`` are validated against the sections of the registered descriptors
+    (:data:`atomforge.descriptors.DESCRIPTORS`) and model kinds (:func:`model_kinds`): each
+    section's keys are its class's constructor hyperparameters (:func:`class_section`), or a trainer's
+    own schema (s-MEAM). :func:`parse_config` builds the validating subclass from the registries of
+    the moment, so a class registered at run time is configurable at once.
+    """
 
     species: list[str] | None = Field(None, description="Elements (default: those in the training data).")
     data: DataSpec
-    descriptor: DescriptorSpec | None = None
-    model: Annotated[Union[Annotated[ModelSpec, Tag("snap")], Annotated[SMEAMSpec, Tag("smeam")]],
-                     Discriminator(_model_tag)] = Field(default_factory=ModelSpec)
+    descriptor: SerializeAsAny[BaseModel] | None = None
+    model: SerializeAsAny[BaseModel]
     weights: WeightsSpec = Field(default_factory=WeightsSpec)
     solver: SolverSpec = Field(default_factory=SolverSpec)
     zbl: ZBLSpec | None = None
@@ -149,24 +103,87 @@ class FitConfig(_Section):
 
     @model_validator(mode="after")
     def _sections_of_model(self):
-        if isinstance(self.model, SMEAMSpec):
-            given = [k for k in ("descriptor", "zbl") if getattr(self, k) is not None]
-            given += ["solver"] if self.solver != SolverSpec() else []
-            if given:
-                raise ValueError(f"{', '.join(given)}: not used by the s-MEAM model (model.name: smeam); "
-                                 "remove it")
-            if self.model.init is None and self.model.cutoff is None:
-                raise ValueError("model.cutoff is required for model.name: smeam without model.init")
-            if self.species and self.model.elements and list(self.species) != list(self.model.elements):
-                raise ValueError(f"species {self.species} and model.elements {self.model.elements} differ")
-        elif self.descriptor is None:
-            raise ValueError(f"section descriptor is required for model.name: {self.model.name}")
+        from .trainers import trainer_for
+
+        name = self.model.name
+        trainer = trainer_for(name)
+        given = [k for k in ("descriptor", "zbl") if getattr(self, k) is not None]
+        given += ["solver"] if self.solver != SolverSpec() else []
+        unused = [k for k in given if k not in trainer.uses]
+        if unused:
+            raise ValueError(f"{', '.join(unused)}: not used by the {trainer.title} model (model.name: {name}); "
+                             "remove it")
+        if "descriptor" in trainer.uses and self.descriptor is None:
+            raise ValueError(f"section descriptor is required for model.name: {name}")
         return self
+
+
+@functools.lru_cache(maxsize=None)
+def class_section(cls, name: str, skip: tuple[str, ...]) -> type[BaseModel]:
+    """The config section of a registered class: ``name`` plus its constructor hyperparameters
+    (:mod:`atomforge.hyperparameters`) except ``skip``, typed by their annotations, with their defaults."""
+    fields = {"name": (Literal[name], name)}
+    types = hyperparameter_types(cls)
+    for key, param in hyperparameters(cls).items():
+        if key in skip:
+            continue
+        default = ... if param.default is inspect.Parameter.empty else param.default
+        fields[key] = (types[key], default)
+    return create_model(f"{cls.__name__}Section", __base__=_ClassSection, **fields)
+
+
+class _ClassSection(_Section):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    def params(self) -> dict:
+        """The hyperparameters (everything but ``name``) as given or defaulted."""
+        return {k: getattr(self, k) for k in type(self).model_fields if k != "name"}
+
+
+def model_kinds() -> dict[str, type[BaseModel]]:
+    """Config name → section schema of every model kind: descriptor models (``MODELS``) and
+    trainers with a section of their own (s-MEAM)."""
+    from ..models import MODELS
+    from .trainers import TRAINERS
+
+    kinds = {name: class_section(cls, name, ("species",)) for name, cls in MODELS.items()}
+    kinds.update({name: t.section for name, t in TRAINERS.items() if t.section is not None})
+    return kinds
+
+
+def _tagged_union(schemas: dict[str, type[BaseModel]], default: str):
+    members = [Annotated[schema, Tag(name)] for name, schema in schemas.items()]
+
+    def tag(value):
+        name = value.get("name", default) if isinstance(value, dict) else getattr(value, "name", None)
+        return name if name in schemas else None
+
+    return Annotated[Union[tuple(members)], Discriminator(tag, custom_error_type="unknown_name",
+                                                          custom_error_message=f"unknown name; known: "
+                                                                               f"{', '.join(schemas)}")]
+
+
+_CLASSES: dict = {}
+
+
+def fit_config_class() -> type[FitConfig]:
+    """The :class:`FitConfig` subclass that validates against the registries as they are now."""
+    from ..descriptors import DESCRIPTORS
+
+    kinds = model_kinds()
+    key = (tuple(DESCRIPTORS.items()), tuple((k, id(v)) for k, v in kinds.items()))
+    if key not in _CLASSES:
+        descriptors = {name: class_section(cls, name, ("elements",)) for name, cls in DESCRIPTORS.items()}
+        _CLASSES[key] = create_model(
+            "FitConfig", __base__=FitConfig,
+            descriptor=(_tagged_union(descriptors, "snap") | None, None),
+            model=(_tagged_union(kinds, "linear"), Field(default_factory=lambda: kinds["linear"]())))
+    return _CLASSES[key]
 
 
 def _section_model(loc) -> type[BaseModel]:
     """The pydantic model that owns the key at ``loc`` (a pydantic error location)."""
-    model: type[BaseModel] = FitConfig
+    model: type[BaseModel] = fit_config_class()
     tagged: dict[str, type[BaseModel]] = {}
     for part in loc[:-1]:
         if isinstance(part, int):
@@ -178,16 +195,29 @@ def _section_model(loc) -> type[BaseModel]:
         if field is None:
             break
         ann = field.annotation
-        for cand in (ann, *getattr(ann, "__args__", ())):
+        found = None
+        for cand in _flatten(ann):
             tag = next((m.tag for m in getattr(cand, "__metadata__", ()) if isinstance(m, Tag)), None)
-            for inner in (cand, *getattr(cand, "__args__", ())):
-                if isinstance(inner, type) and issubclass(inner, BaseModel):
-                    if tag is not None:
-                        tagged[tag] = inner
-                    else:
-                        model = inner
-                    break
+            inner = next((t for t in _flatten(cand) if isinstance(t, type) and issubclass(t, BaseModel)), None)
+            if inner is None:
+                continue
+            if tag is not None:
+                tagged[tag] = inner
+            elif found is None:
+                found = inner
+        if found is not None and not tagged:
+            model = found
     return model
+
+
+def _flatten(ann):
+    """``ann`` and every type inside its Union/Annotated/Optional wrappers."""
+    out = [ann]
+    for arg in getattr(ann, "__args__", ()) or ():
+        out += _flatten(arg)
+    if hasattr(ann, "__origin__") and getattr(ann, "__metadata__", None) is not None:
+        out += _flatten(ann.__origin__)
+    return out
 
 
 def parse_config(raw: dict, source: str = "config") -> FitConfig:
@@ -195,12 +225,12 @@ def parse_config(raw: dict, source: str = "config") -> FitConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: expected a mapping of sections at the top level")
     try:
-        return FitConfig.model_validate(raw)
+        return fit_config_class().model_validate(raw)
     except ValidationError as err:
         lines = []
         for e in err.errors():
-            shown = [p for i, p in enumerate(e["loc"]) if not (i == 1 and e["loc"][0] == "model")]
-            where = ".".join(str(p) for p in shown)  # without the tag of the model union
+            shown = [p for i, p in enumerate(e["loc"]) if not (i == 1 and e["loc"][0] in _TAGGED)]
+            where = ".".join(str(p) for p in shown)  # without the tag of the descriptor/model union
             if e["type"] == "extra_forbidden":
                 key = str(e["loc"][-1])
                 allowed = list(_section_model(e["loc"]).model_fields)

@@ -1,22 +1,19 @@
-"""Fit a SNAP/qSNAP or spline-MEAM potential from a :class:`~atomforge.fitting.config.FitConfig`.
+"""Fit any potential from a :class:`~atomforge.fitting.config.FitConfig`: read the data, call the
+trainer of the model kind (:mod:`.trainers`), and evaluate on the training and test sets.
 
-Reads the data, computes descriptors frame by frame (with progress), builds the design matrix,
-solves it, and returns the potential with a report. Nothing is written here; the caller writes
-the outputs (atomically) so that an interrupted fit leaves no half-written file.
+Nothing is written here; the caller writes the outputs (atomically) so that an interrupted fit
+leaves no half-written file.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..data import Dataset
-from ..errors import ConfigError
-from .config import DataSource, FitConfig, SMEAMSpec, resolve_path
-from .design import DesignMatrix, frame_rows
+from .config import DataSource, FitConfig, resolve_path
 from .metrics import evaluate
-from .weights import FitWeights
+from .trainers import trainer_for
 
 
 @dataclass
@@ -43,57 +40,31 @@ def read_sources(sources: list[DataSource], base: Path) -> Dataset:
 
 
 def build_potential_parts(config: FitConfig, species: list[str]):
-    """The descriptor, the (unfitted) model and the ZBL term of ``config`` for ``species``."""
+    """The unfitted :class:`~atomforge.models.DescriptorPotential` of ``config`` for ``species``:
+    its descriptor, model and pair term (ZBL), built through the registries."""
     from ase.data import atomic_numbers
 
-    from ..descriptors.snap import Bispectrum
-    from ..models import make_model
+    from ..descriptors import make_descriptor
+    from ..models import DescriptorPotential, make_model
     from ..pairs import ZBL
 
-    d = config.descriptor
-    for key in ("radii", "weights"):
-        unknown = sorted(set(getattr(d, key)) - set(species))
-        if unknown:
-            raise ConfigError(f"descriptor.{key}: elements {unknown} are not in the species {species}")
-    descriptor = Bispectrum(elements=species, twojmax=d.twojmax, rcutfac=d.rcutfac, rfac0=d.rfac0,
-                            rmin0=d.rmin0, radii=[d.radii.get(s, 0.5) for s in species],
-                            weights=[d.weights.get(s, 1.0) for s in species],
-                            switchflag=d.switchflag, bzeroflag=d.bzeroflag)
-    model = make_model({"name": config.model.name, "species": species})
-    zbl = None
+    descriptor = make_descriptor({"name": config.descriptor.name, "elements": species, **config.descriptor.params()})
+    model = make_model({"name": config.model.name, "species": species, **config.model.params()})
+    pair = None
     if config.zbl is not None:
-        z = {s: config.zbl.z.get(s, float(atomic_numbers[s])) for s in species}
-        zbl = ZBL(config.zbl.inner, config.zbl.outer, z)
-    return descriptor, model, zbl
+        pair = ZBL(config.zbl.inner, config.zbl.outer,
+                   {s: config.zbl.z.get(s, float(atomic_numbers[s])) for s in species})
+    return DescriptorPotential(descriptor, model, pair)
 
 
-def fit_dataset(train: Dataset, config: FitConfig, *, progress=None):
-    """Fit the potential of ``config`` to ``train``; returns (potential, design info dict).
+def fit_dataset(train: Dataset, config: FitConfig, base: Path | None = None, *, progress_factory=None):
+    """Fit the potential of ``config`` to ``train`` with its trainer; returns (potential, info dict).
 
-    ``progress(advance)`` is called once per frame while descriptors are computed.
+    The potential's metadata records the configuration and the fit info.
     """
-    from ..models.snap_potential import SNAPPotential
-
-    species = list(config.species) if config.species else train.species
-    descriptor, model, zbl = build_potential_parts(config, species)
-    w = config.weights
-    design = DesignMatrix.for_model(model, descriptor.n_features,
-                                    FitWeights(w.energy, w.force, w.stress, dict(w.groups)))
-    t0 = time.perf_counter()
-    for frame in train:
-        out = descriptor.compute(frame, gradients=w.force > 0 or w.stress > 0)
-        design.add(frame_rows(model, frame, out, zbl, stress=w.stress > 0))
-        if progress is not None:
-            progress(1)
-    t1 = time.perf_counter()
-    s = config.solver
-    model.fit(design, ridge=s.ridge, rcond=s.rcond, loss=s.loss, max_iter=s.max_iter)
-    t2 = time.perf_counter()
-    info = {"n_rows": design.n_rows, "n_columns": design.n_columns,
-            "design_mib": design.nbytes / 2**20, "t_descriptors_s": t1 - t0, "t_solve_s": t2 - t1,
-            **model.fit_info_}
-    potential = SNAPPotential(descriptor, model, zbl,
-                              {"fit_config": config.model_dump(mode="json"), "fit": info})
+    potential, info = trainer_for(config.model.name)(train, config, base or Path.cwd(),
+                                                      progress_factory=progress_factory)
+    potential.metadata.update({"fit_config": config.model_dump(mode="json"), "fit": info})
     return potential, info
 
 
@@ -112,12 +83,7 @@ def fit_from_config(config: FitConfig, base: Path, *, progress_factory=None) -> 
         train, test = train.split(config.data.test_fraction, config.data.seed)
     else:
         test = Dataset([], "")
-    if isinstance(config.model, SMEAMSpec):
-        from .smeam_fit import fit_smeam
-
-        potential, info = fit_smeam(train, config, base, progress_factory=progress_factory)
-    else:
-        potential, info = fit_dataset(train, config, progress=bar("descriptors + design matrix", len(train)))
+    potential, info = fit_dataset(train, config, base, progress_factory=progress_factory)
     report = {"species": potential.species, "n_train_frames": len(train), "n_train_atoms": train.n_atoms,
               "n_test_frames": len(test), "n_test_atoms": test.n_atoms, "fit": info,
               "config": config.model_dump(mode="json"),

@@ -150,3 +150,23 @@ def paired_bootstrap(a: list[FrameErrors], b: list[FrameErrors], *, n_resamples:
     if len(not_worse) == 2:
         out["both_not_worse"] = float(np.mean(not_worse[0] & not_worse[1]))
     return out
+
+
+def format_metrics_table(report: dict) -> str:
+    """Train/test errors as a small text table (overall and per group)."""
+    lines = [f"{'set':<6} {'group':<18} {'frames':>6} {'E MAE':>10} {'E RMSE':>10} {'F MAE':>8} "
+             f"{'F RMSE':>8} {'S MAE':>8}", f"{'':<6} {'':<18} {'':>6} {'meV/atom':>10} {'meV/atom':>10} "
+             f"{'eV/Å':>8} {'eV/Å':>8} {'GPa':>8}"]
+
+    def fmt(v, spec):
+        return format(v, spec) if v is not None else "-".rjust(int(spec.split(".")[0]))
+
+    for name in ("train", "test"):
+        if name not in report:
+            continue
+        m = report[name]
+        for group, row in [("all", m), *sorted(m["groups"].items())]:
+            lines.append(f"{name:<6} {group:<18} {row['n_frames']:>6} {fmt(row['energy_mae_mev_atom'], '10.3f')} "
+                         f"{fmt(row['energy_rmse_mev_atom'], '10.3f')} {fmt(row['force_mae_ev_a'], '8.4f')} "
+                         f"{fmt(row['force_rmse_ev_a'], '8.4f')} {fmt(row['stress_mae_gpa'], '8.3f')}")
+    return "\n".join(lines)

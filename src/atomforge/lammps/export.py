@@ -1,46 +1,56 @@
-"""LAMMPS files of an atomforge potential, for running it natively (``atomforge validate`` cost, MD).
+"""The exporter registry: which potentials have a LAMMPS form, and the files that give it.
 
-:func:`export_pair_lines` writes the potential's LAMMPS files into a folder and returns the
-``pair_style``/``pair_coeff`` lines with absolute paths, so they work from any working directory.
+``EXPORTERS`` maps an export key to ``"module:function"``; the function takes
+``(potential, folder, name)`` and returns ``{"files": [paths], "pair_lines": [LAMMPS commands]}``.
+The key of a potential is its ``kind``, and for a descriptor potential
+``"descriptor:<descriptor name>+<model name>"`` (:func:`export_key`). A new LAMMPS form is one
+function and one entry here.
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+
+from ..errors import ConfigError
+
+EXPORTERS: dict[str, str] = {
+    "descriptor:snap+linear": "atomforge.lammps.snap_convert:export_snap",
+    "descriptor:snap+quadratic": "atomforge.lammps.snap_convert:export_snap",
+    "meam_spline": "atomforge.lammps.meam_spline:export_meam_spline",
+}
+
+
+def export_key(potential) -> str:
+    """The registry key of ``potential``: its kind, with the descriptor and model names if it has them."""
+    if hasattr(potential, "descriptor") and hasattr(potential, "model"):
+        return f"{potential.kind}:{potential.descriptor.name}+{potential.model.name}"
+    return potential.kind
+
+
+def has_lammps_form(potential) -> bool:
+    return export_key(potential) in EXPORTERS
+
+
+def export_lammps(potential, folder: str | Path, name: str = "potential") -> dict:
+    """Write ``potential``'s LAMMPS files to ``folder`` (created if absent).
+
+    Returns ``{"files": [paths], "pair_lines": [...]}``: the pair lines use absolute paths and atom
+    types 1..n in the order of ``potential.species``. A potential without a LAMMPS form raises
+    :class:`ConfigError` naming the forms that exist.
+    """
+    key = export_key(potential)
+    if key not in EXPORTERS:
+        raise ConfigError(f"a {key} potential has no LAMMPS form (LAMMPS forms: {', '.join(sorted(EXPORTERS))}); "
+                          "run it through its ASE calculator (Potential.calculator()) instead")
+    module, func = EXPORTERS[key].split(":")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return getattr(importlib.import_module(module), func)(potential, folder, name)
 
 
 def export_pair_lines(potential, folder: str | Path, name: str = "potential") -> list[str] | None:
-    """Write ``potential``'s LAMMPS files to ``folder``; return its pair lines, or None without a LAMMPS form.
-
-    Parameters
-    ----------
-    potential : atomforge Potential
-        A :class:`~atomforge.models.snap_potential.SNAPPotential` (``pair_style snap``, with
-        ``hybrid/overlay zbl`` when it has a ZBL core) or a
-        :class:`~atomforge.models.meam_spline.SplineMEAM` (``pair_style meam/spline``).
-    folder : path
-        Created if absent.
-    name : str
-        Base name of the files.
-
-    Returns
-    -------
-    list of str or None
-        LAMMPS commands; atom types 1..n are ``potential.species`` in order.
-    """
-    from ..models.meam_spline import SplineMEAM
-    from ..models.snap_potential import SNAPPotential
-
-    folder = Path(folder).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    if isinstance(potential, SNAPPotential):
-        from .snap import pair_style_lines
-        from .snap_convert import snap_files_from_potential, write_lammps_snap
-
-        files = snap_files_from_potential(potential)
-        written = write_lammps_snap(files, folder, name)
-        return pair_style_lines(files, str(written["snapcoeff"]), str(written["snapparam"]))
-    if isinstance(potential, SplineMEAM):
-        path = potential.write_lammps(folder / f"{name}.meam.spline")
-        return ["pair_style meam/spline", f"pair_coeff * * {Path(path).resolve()} {' '.join(potential.species)}"]
-    return None
+    """The pair lines of ``potential`` after writing its LAMMPS files, or None without a LAMMPS form."""
+    if not has_lammps_form(potential):
+        return None
+    return export_lammps(potential, folder, name)["pair_lines"]

@@ -9,7 +9,7 @@ Two formats (LAMMPS ``pair_meam_spline.cpp``, ``read_file``):
   ``spline3eq`` / ``n_knots`` / ``d0 dN`` / ``n_knots`` lines ``x y y''``.
 
 Pair functions (φ, g) are ordered (0,0), (0,1), ..., (0,n-1), (1,1), ... over element indices
-a <= b: index ``b + a n - a(a+1)/2``. The third column (second derivatives) is ignored on reading,
+a <= b: index ``b + a n - a(a+1)/2`` (:func:`atomforge.models.meam_spline.pair_index`). The third column (second derivatives) is ignored on reading,
 as LAMMPS does, and recomputed on writing. Numbers are written with 17 significant digits, so a
 file read and written back holds the same values.
 """
@@ -22,15 +22,12 @@ from pathlib import Path
 
 from ase.data import chemical_symbols
 
+import numpy as np
+
 from ..errors import PotentialFileError
-from ..models.spline import Spline
 from ..fileio import write_atomically
-
-
-def pair_index(a: int, b: int, n: int) -> int:
-    """Index of the pair function of elements ``a``, ``b`` (0-based, any order) among ``n`` elements."""
-    a, b = min(a, b), max(a, b)
-    return b + a * n - a * (a + 1) // 2
+from ..models.meam_spline import SplineMEAM, n_pairs_of, pair_index
+from ..models.spline import Spline
 
 
 @dataclass
@@ -175,3 +172,44 @@ def write_meam_spline(path: str | os.PathLike, data: MeamSplineFile) -> Path:
     text = format_meam_spline(data).encode()
     write_atomically(path, lambda fh: fh.write(text))
     return Path(path)
+
+
+def read_lammps_meam_spline(path: str | os.PathLike, species: list[str] | None = None) -> SplineMEAM:
+    """A ``"smeam"`` :class:`SplineMEAM` from a LAMMPS ``meam/spline`` file (old or new format);
+    the loader entry of ``atomforge.load``."""
+    try:
+        data = read_meam_spline(path, species)
+    except (ValueError, IndexError) as err:
+        if isinstance(err, PotentialFileError):
+            raise
+        raise PotentialFileError(f"{path}: cannot read as a meam/spline file ({err})") from err
+    pot = SplineMEAM(data.species, {"phi": data.phi, "rho": data.rho, "U": data.U, "f": data.f, "g": data.g},
+                     "smeam")
+    pot.comment = data.comment
+    pot.new_format = data.new_format
+    return pot
+
+
+def write_lammps_meam_spline(potential: SplineMEAM, path: str | os.PathLike, *,
+                             new_format: bool | None = None) -> Path:
+    """Write ``potential`` as a LAMMPS ``meam/spline`` file; functions its variant lacks are written as zero.
+
+    ``new_format`` defaults to the format the potential was read from (new if not read).
+    """
+    n = len(potential.species)
+    phi = potential.splines["phi"]
+    zero_e = [Spline(phi[pair_index(a, a, n)].x, np.zeros(phi[pair_index(a, a, n)].n_knots), 0.0, 0.0)
+              for a in range(n)]
+    zero_a = Spline(np.linspace(-1.0, 1.0, 3), np.zeros(3), 0.0, 0.0)
+    get = potential.splines.get
+    data = MeamSplineFile(potential.species, phi, get("rho", zero_e), get("U", [zero_a] * n), get("f", zero_e),
+                          get("g", [zero_a] * n_pairs_of(n)), potential.comment,
+                          potential.new_format if new_format is None else new_format)
+    return write_meam_spline(path, data)
+
+
+def export_meam_spline(potential: SplineMEAM, folder: Path, name: str) -> dict:
+    """Exporter entry (:data:`atomforge.lammps.export.EXPORTERS`): ``name.meam.spline`` and its pair lines."""
+    path = write_lammps_meam_spline(potential, folder / f"{name}.meam.spline").resolve()
+    return {"files": [path],
+            "pair_lines": ["pair_style meam/spline", f"pair_coeff * * {path} {' '.join(potential.species)}"]}

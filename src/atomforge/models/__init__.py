@@ -1,8 +1,29 @@
-"""Models: the learned part of a potential (linear, quadratic, spline MEAM, ...).
+"""Models: the learned part of a potential.
 
-``SplineMEAM`` lives in :mod:`atomforge.models.meam_spline` (imported on demand).
+``MODELS`` maps a config name to a descriptor-based model class (:mod:`.base` gives the protocol);
+:class:`DescriptorPotential` combines a descriptor, a model and a pair term. ``SplineMEAM``
+(:mod:`atomforge.models.meam_spline`) is a potential of its own, fitted whole.
 """
 
-from .linear import MODELS, LinearModel, QuadraticModel, make_model
+from __future__ import annotations
 
-__all__ = ["MODELS", "LinearModel", "QuadraticModel", "make_model"]
+from ..errors import ConfigError
+from .base import LinearInCoefficients, Model, ModelBase
+from .descriptor_potential import DescriptorPotential
+from .linear import LinearModel, QuadraticModel
+
+#: Model registry: config name → class.
+MODELS: dict[str, type] = {"linear": LinearModel, "quadratic": QuadraticModel}
+
+
+def make_model(spec: dict, arrays: dict | None = None):
+    """Build a model from ``{"name": ..., **hyperparameters}`` (and its learned ``arrays``)."""
+    spec = dict(spec)
+    name = spec.get("name")
+    if name not in MODELS:
+        raise ConfigError(f"unknown model {name!r}; known: {sorted(MODELS)}")
+    return MODELS[name].from_dict(spec, arrays or {})
+
+
+__all__ = ["MODELS", "DescriptorPotential", "LinearInCoefficients", "LinearModel", "Model", "ModelBase",
+           "QuadraticModel", "make_model"]

@@ -17,10 +17,12 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..errors import ConfigError, NotFittedError
+from ..errors import ConfigError
+from ._linear_kernels import term_gradients
+from .base import ModelBase
 
 
-class LinearModel:
+class LinearModel(ModelBase):
     """Per-element linear model in the descriptor, with a per-element constant.
 
     Parameters
@@ -29,35 +31,36 @@ class LinearModel:
         Elements, one coefficient row each (order of the LAMMPS files).
     quadratic : bool
         Add the pairwise products B_k B_l (k ≤ l) as terms (qSNAP).
+
+    Attributes
+    ----------
+    coef_ : ndarray, shape (n_species, 1 + n_terms)
+        β0, β, (γ) of each element, in LAMMPS ``.snapcoeff`` order.
     """
 
     name: ClassVar[str] = "linear"
-    #: Declarative hyperparameter checks: name → (type, predicate, description).
+    trainer: ClassVar[str] = "least_squares"
     _parameter_constraints: ClassVar[dict] = {
-        "species": (list, lambda v: len(v) > 0 and len(set(v)) == len(v) and all(isinstance(s, str) for s in v),
-                    "a non-empty list of distinct element symbols"),
+        **ModelBase._parameter_constraints,
         "quadratic": (bool, lambda v: True, "true or false"),
     }
 
-    def __init__(self, *, species, quadratic: bool = False):
+    def __init__(self, *, species: list[str], quadratic: bool = False):
         self.species = species
         self.quadratic = quadratic
 
-    # --- hyperparameters -------------------------------------------------------------------
-    def validate_params(self) -> None:
-        """Check every hyperparameter against :attr:`_parameter_constraints`."""
-        for key, (kind, ok, text) in self._parameter_constraints.items():
-            value = getattr(self, key)
-            if not isinstance(value, kind) or not ok(value):
-                raise ConfigError(f"{type(self).__name__}: {key} must be {text}, got {value!r}")
-
+    # --- terms and columns -------------------------------------------------------------------
     def n_terms(self, n_features: int) -> int:
         """Terms per element besides the constant: n_features (+ n_features(n_features+1)/2)."""
         return n_features + (n_features * (n_features + 1) // 2 if self.quadratic else 0)
 
     def n_columns(self, n_features: int) -> int:
-        """Columns of the design matrix: (1 + n_terms) per element."""
+        """Coefficients in all: (1 + n_terms) per element."""
         return len(self.species) * (1 + self.n_terms(n_features))
+
+    def constant_columns(self, n_features: int) -> np.ndarray:
+        """The β0 column of each element."""
+        return np.arange(len(self.species), dtype=np.int64) * (1 + self.n_terms(n_features))
 
     def expand(self, values: np.ndarray) -> np.ndarray:
         """Model terms of each atom, shape (n_atoms, n_terms): B, then ½B_k² / B_k B_l (k ≤ l)."""
@@ -68,7 +71,29 @@ class LinearModel:
         prod[:, k == l] *= 0.5
         return np.concatenate([values, prod], axis=1)
 
-    # --- fitting ---------------------------------------------------------------------------
+    def energy_row(self, values: np.ndarray, numbers: np.ndarray) -> np.ndarray:
+        """Σ_i [1, t(B_i)] in the block of the element of i, shape (n_columns,)."""
+        nf = values.shape[1]
+        block = 1 + self.n_terms(nf)
+        elem = self.element_index(numbers)
+        terms = self.expand(values)  # (n_atoms, n_terms)
+        row = np.zeros(self.n_columns(nf))
+        for e in np.unique(elem):
+            rows = elem == e
+            row[e * block] = rows.sum()
+            row[e * block + 1:(e + 1) * block] = terms[rows].sum(axis=0)
+        return row
+
+    def row_gradients(self, output) -> tuple[np.ndarray, np.ndarray]:
+        """∂(Σ_i t(B_i))/∂r_j (n_atoms, 3, n_columns) and the virial (3, 3, n_columns)."""
+        if output.grad is None:
+            raise ValueError("descriptor output has no gradients; compute with gradients=True")
+        nf = output.n_features
+        starts = self.element_index(output.numbers) * (1 + self.n_terms(nf))
+        return term_gradients(output.values, output.pairs, output.grad, output.vectors, starts + 1,
+                              self.quadratic, output.n_atoms, self.n_columns(nf))
+
+    # --- learned state -----------------------------------------------------------------------
     def set_coefficients(self, coef: np.ndarray) -> "LinearModel":
         """Set :attr:`coef_` (n_species, 1 + n_terms) directly (e.g. from LAMMPS files)."""
         self.validate_params()
@@ -83,29 +108,21 @@ class LinearModel:
         self.n_features_in_ = nf
         return self
 
-    def fit(self, design, **solver_options) -> "LinearModel":
-        """Solve the weighted least-squares problem of ``design`` (a :class:`DesignMatrix`).
+    def set_coefficient_vector(self, w: np.ndarray) -> "LinearModel":
+        """Set :attr:`coef_` from the flat least-squares solution w (n_columns,)."""
+        return self.set_coefficients(np.asarray(w).reshape(len(self.species), -1))
 
-        ``solver_options`` go to :func:`atomforge.fitting.solvers.solve_least_squares`.
-        """
-        from ..fitting.solvers import solve_least_squares
+    def fitted_arrays(self) -> dict[str, np.ndarray]:
+        return {"coef": self.coef_} if hasattr(self, "coef_") else {}
 
-        self.validate_params()
-        result = solve_least_squares(design.blocks, n_columns=design.n_columns,
-                                     unregularized=design.constant_columns, **solver_options)
-        self.set_coefficients(result.coef.reshape(len(self.species), -1))
-        self.fit_info_ = result.info
-        return self
+    def load_arrays(self, arrays: dict[str, np.ndarray]) -> "LinearModel":
+        return self.set_coefficients(arrays["coef"])
 
     @property
     def reference_energies_(self) -> dict[str, float]:
         """β0 of each element, eV: the energy of an atom whose descriptor is zero."""
         self._check_fitted()
         return {s: float(self.coef_[e, 0]) for e, s in enumerate(self.species)}
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "coef_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit() first")
 
     # --- prediction ------------------------------------------------------------------------
     def predict(self, values: np.ndarray, numbers: np.ndarray):
@@ -146,42 +163,13 @@ class LinearModel:
                 dE_dB[rows] += gb
         return energies, dE_dB
 
-    def element_index(self, numbers: np.ndarray) -> np.ndarray:
-        """Row of :attr:`coef_` for each atom; a clear error for an element the model lacks."""
-        from ase.data import atomic_numbers
-
-        table = np.full(119, -1, dtype=np.int64)
-        for e, s in enumerate(self.species):
-            table[atomic_numbers[s]] = e
-        elem = table[np.asarray(numbers)]
-        if (elem < 0).any():
-            from ase.data import chemical_symbols
-
-            bad = sorted({chemical_symbols[z] for z in np.asarray(numbers)[elem < 0]})
-            raise ConfigError(f"the model has no coefficients for {bad}; it knows {self.species}")
-        return elem
-
-    # --- persistence -----------------------------------------------------------------------
-    def to_dict(self) -> tuple[dict, dict[str, np.ndarray]]:
-        spec = {"name": self.name, "species": list(self.species), "quadratic": bool(self.quadratic)}
-        arrays = {"coef": self.coef_} if hasattr(self, "coef_") else {}
-        return spec, arrays
-
-    @classmethod
-    def from_dict(cls, spec: dict, arrays: dict[str, np.ndarray]) -> "LinearModel":
-        spec = dict(spec)
-        model = MODELS[spec.pop("name", cls.name)](**spec)
-        if "coef" in arrays:
-            model.set_coefficients(arrays["coef"])
-        return model
-
 
 class QuadraticModel(LinearModel):
     """:class:`LinearModel` with the pairwise products of the descriptor (qSNAP)."""
 
     name: ClassVar[str] = "quadratic"
 
-    def __init__(self, *, species, quadratic: bool = True):
+    def __init__(self, *, species: list[str], quadratic: bool = True):
         super().__init__(species=species, quadratic=quadratic)
 
 
@@ -190,16 +178,3 @@ def _n_features_for(n_terms: int, quadratic: bool) -> int | None:
         return n_terms if n_terms > 0 else None
     nf = int(round((np.sqrt(9 + 8 * n_terms) - 3) / 2))
     return nf if nf > 0 and nf + nf * (nf + 1) // 2 == n_terms else None
-
-
-#: Model registry: config name → class.
-MODELS: dict[str, type[LinearModel]] = {"linear": LinearModel, "quadratic": QuadraticModel}
-
-
-def make_model(spec: dict) -> LinearModel:
-    """Build a model from ``{"name": ..., **hyperparameters}``."""
-    spec = dict(spec)
-    name = spec.pop("name", None)
-    if name not in MODELS:
-        raise ConfigError(f"unknown model {name!r}; known: {sorted(MODELS)}")
-    return MODELS[name](**spec)

@@ -22,13 +22,10 @@ that is symmetric for one and two elements only, so for three or more elements L
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 from ase import Atoms
 
-from ..errors import ConfigError, PotentialFileError
+from ..errors import ConfigError
 from ..neighbors import neighbor_list
 from ..potential import Evaluation, Potential
 from ._meam_spline_kernels import forces_virial, meam_energy_gradient
@@ -44,6 +41,13 @@ def n_pairs_of(n_species: int) -> int:
     return n_species * (n_species + 1) // 2
 
 
+def pair_index(a: int, b: int, n: int) -> int:
+    """Index of the pair function (φ, g) of elements ``a``, ``b`` (0-based, any order) among ``n``:
+    pairs are ordered (0,0), (0,1), ..., (0,n-1), (1,1), ... over a <= b, as in LAMMPS files."""
+    a, b = min(a, b), max(a, b)
+    return b + a * n - a * (a + 1) // 2
+
+
 class SplineMEAM(Potential):
     """A spline-MEAM potential for any number of elements.
 
@@ -53,7 +57,7 @@ class SplineMEAM(Potential):
     splines : dict
         ``{"phi": [...], "rho": [...], "U": [...], "f": [...], "g": [...]}`` holding the functions
         of ``variant``: φ and g per element pair in the order of
-        :func:`atomforge.lammps.meam_spline.pair_index`, ρ, U, f per element.
+        :func:`pair_index`, ρ, U, f per element.
     variant : {"pair", "eam", "ffg", "smeam"}
     reference_energies : dict, optional
         Energy of each element's atom added to every atom's energy (eV; default 0), as fitted
@@ -83,7 +87,7 @@ class SplineMEAM(Potential):
         self.cutoff = float(max(s.x[-1] for s in radial))
         self.comment = "# meam/spline potential written by atomforge"
         self.metadata: dict = {}  # JSON-safe notes saved with the potential (fit settings, errors)
-        self.new_format = True  # LAMMPS file format to write (old format: one element only)
+        self.new_format = True  # LAMMPS file format it came from (old format: one element only)
         self._pack()
 
     @property
@@ -196,44 +200,3 @@ class SplineMEAM(Potential):
         pot.new_format = spec.get("new_format", True)
         pot.metadata = dict(spec.get("metadata") or {})
         return pot
-
-    @classmethod
-    def from_lammps(cls, path: str | os.PathLike, species: list[str] | None = None) -> "SplineMEAM":
-        """Read a LAMMPS ``meam/spline`` file (old or new format) as an ``"smeam"`` potential."""
-        from ..lammps.meam_spline import read_meam_spline
-
-        data = read_meam_spline(path, species)
-        pot = cls(data.species, {"phi": data.phi, "rho": data.rho, "U": data.U, "f": data.f,
-                                 "g": data.g}, "smeam")
-        pot.comment = data.comment
-        pot.new_format = data.new_format
-        return pot
-
-    def write_lammps(self, path: str | os.PathLike, *, new_format: bool | None = None) -> Path:
-        """Write a LAMMPS ``meam/spline`` file; absent functions of the variant are written as zero.
-
-        ``new_format`` defaults to the format the potential was read from (new if not read).
-        """
-        from ..lammps.meam_spline import MeamSplineFile, pair_index, write_meam_spline
-
-        n = len(self.species)
-        phi = self.splines["phi"]
-        zero_e = [Spline(phi[pair_index(a, a, n)].x, np.zeros(phi[pair_index(a, a, n)].n_knots), 0.0, 0.0)
-                  for a in range(n)]
-        zero_a = Spline(np.linspace(-1.0, 1.0, 3), np.zeros(3), 0.0, 0.0)
-        get = self.splines.get
-        data = MeamSplineFile(
-            self.species, phi, get("rho", zero_e), get("U", [zero_a] * n), get("f", zero_e),
-            get("g", [zero_a] * n_pairs_of(n)), self.comment,
-            self.new_format if new_format is None else new_format)
-        return write_meam_spline(path, data)
-
-
-def read_lammps_meam_spline(path: str | os.PathLike) -> SplineMEAM:
-    """Loader entry for ``atomforge.load`` (foreign formats)."""
-    try:
-        return SplineMEAM.from_lammps(path)
-    except (ValueError, IndexError) as err:
-        if isinstance(err, PotentialFileError):
-            raise
-        raise PotentialFileError(f"{path}: cannot read as a meam/spline file ({err})") from err

@@ -16,6 +16,7 @@ from ase.data import atomic_numbers
 from numba import njit
 
 from ..errors import ConfigError
+from ..hyperparameters import check_keys
 from ..neighbors import neighbor_list
 
 #: e²/(4πε0) in eV·Å, the value LAMMPS uses in ``units metal`` (``force->qqr2e``).
@@ -81,6 +82,8 @@ class ZBL:
         defaults to the atomic number.
     """
 
+    name = "zbl"
+
     def __init__(self, inner: float, outer: float, z: dict[str, float]):
         if not 0 < inner < outer:
             raise ConfigError(f"ZBL needs 0 < inner < outer, got inner={inner}, outer={outer}")
@@ -93,11 +96,16 @@ class ZBL:
         """ZBL with Z = atomic number for each of ``species``."""
         return cls(inner, outer, {s: float(atomic_numbers[s]) for s in species})
 
+    @property
+    def cutoff(self) -> float:
+        return self.outer
+
     def to_dict(self) -> dict:
         return {"inner": self.inner, "outer": self.outer, "z": dict(self.z)}
 
     @classmethod
     def from_dict(cls, spec: dict) -> "ZBL":
+        check_keys("ZBL", spec, ("inner", "outer", "z"), what="key")
         return cls(spec["inner"], spec["outer"], spec["z"])
 
     def evaluate(self, atoms: Atoms):

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
-from ..errors import ConvergenceError
+from ...errors import ConvergenceError
 
 
 @dataclass

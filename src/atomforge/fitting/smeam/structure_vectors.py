@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
-from ..models.meam_spline import SplineMEAM
-from ..models.spline import spline_eval
-from ..neighbors import neighbor_list
+from ...models.meam_spline import SplineMEAM
+from ...models.spline import spline_eval
+from ...neighbors import neighbor_list
 from ._structure_vector_kernels import structure_vector_arrays
 
 VOIGT = [(0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1)]
@@ -323,7 +323,7 @@ def save_structure_vectors(path: str | os.PathLike, layout: Layout, vectors: lis
 
     import h5py
 
-    from ..fileio import write_atomically
+    from ...fileio import write_atomically
 
     spec, arrays = layout.template.to_dict()
 
@@ -352,7 +352,7 @@ def load_structure_vectors(path: str | os.PathLike) -> tuple[Layout, list[Struct
 
     import h5py
 
-    from ..errors import PotentialFileError
+    from ...errors import PotentialFileError
 
     with h5py.File(path, "r") as h5:
         if h5.attrs.get("format") != "atomforge-structure-vectors":

@@ -1,8 +1,8 @@
 """The s-MEAM path of ``atomforge fit``: a spline-MEAM model fitted with CMA-ES.
 
-Builds the starting potential of a :class:`~atomforge.fitting.config.SMEAMSpec` (from a LAMMPS
+Builds the starting potential of a :class:`~atomforge.fitting.smeam.config.SMEAMSpec` (from a LAMMPS
 ``.meam.spline`` file, or zero-valued splines on uniform knots), the structure vectors of the
-training frames, and runs :func:`~atomforge.fitting.cmaes.fit_cmaes` with a checkpoint that lets
+training frames, and runs :func:`~atomforge.fitting.smeam.cmaes.fit_cmaes` with a checkpoint that lets
 an interrupted fit resume. The per-element reference energies fitted alongside the knots go into
 the potential, so that it reproduces DFT total energies.
 """
@@ -14,14 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError
-from ..models.meam_spline import PER_PAIR, VARIANTS, SplineMEAM, n_pairs_of
-from ..models.spline import Spline
-from ..units import EV_A3_TO_GPA
+from ...errors import ConfigError
+from ...models.meam_spline import PER_PAIR, VARIANTS, SplineMEAM, n_pairs_of
+from ...models.spline import Spline
+from ...units import EV_A3_TO_GPA
+from ...lammps.meam_spline import read_lammps_meam_spline
+from ..config import FitConfig, resolve_path
 from .cmaes import CMAESConfig, fit_cmaes
-from .config import FitConfig, SMEAMSpec, resolve_path
-from .smeam_data import build_training_set
-from .smeam_select import fit_selected, seeded_starts, start_checkpoint
+from .config import SMEAMSpec
+from .data import build_training_set
+from .select import fit_selected, seeded_starts, start_checkpoint
 
 
 def smeam_template(spec: SMEAMSpec, species: list[str], base: Path) -> SplineMEAM:
@@ -32,7 +34,7 @@ def smeam_template(spec: SMEAMSpec, species: list[str], base: Path) -> SplineMEA
     """
     if spec.init is not None:
         path = resolve_path(spec.init, base)
-        full = SplineMEAM.from_lammps(path)
+        full = read_lammps_meam_spline(path)
         if list(full.species) != list(species):
             raise ConfigError(f"model.init {path}: elements {full.species} differ from the fit's {species}")
         if spec.cutoff is not None and abs(spec.cutoff - full.cutoff) > 1e-9:
@@ -53,12 +55,20 @@ def smeam_template(spec: SMEAMSpec, species: list[str], base: Path) -> SplineMEA
     return SplineMEAM(species, splines, spec.variant)
 
 
+def objective_weights(config: FitConfig) -> dict[str, float]:
+    """``weights`` as the s-MEAM path reads them: MAE multipliers of the CMA-ES objective
+    E·MAE_E (eV/atom) + F·MAE_F (eV/Å) + S·MAE_σ, with MAE_σ in eV/Å³ (``weights.stress`` is per GPa).
+    The least-squares path reads the same keys as row weights (:class:`~atomforge.fitting.weights.FitWeights`)."""
+    w = config.weights
+    return {"energy_mae_weight": w.energy, "force_mae_weight": w.force,
+            "stress_mae_weight": w.stress * EV_A3_TO_GPA}
+
+
 def cmaes_config(config: FitConfig) -> CMAESConfig:
     """The :class:`CMAESConfig` of ``config`` (its weights and ``model.cmaes``)."""
-    c, w = config.model.cmaes, config.weights
+    c = config.model.cmaes
     return CMAESConfig(population=c.population, sigma0=c.sigma0, max_generations=c.generations,
-                       restarts=c.restarts, energy_weight=w.energy, force_weight=w.force,
-                       stress_weight=w.stress * EV_A3_TO_GPA,  # weights.stress is per GPa
+                       restarts=c.restarts, **objective_weights(config),
                        u_penalty=c.u_penalty, u_curvature=c.u_curvature, checkpoint_every=c.checkpoint_every,
                        polish=c.polish, polish_iterations=c.polish_iterations, seed=c.seed)
 
@@ -69,6 +79,8 @@ def fit_smeam(train, config: FitConfig, base: Path, *, progress_factory=None):
     ``progress_factory(description, total)`` returns a ``progress(advance)`` callable.
     """
     spec = config.model
+    if config.species and spec.elements and list(config.species) != list(spec.elements):
+        raise ConfigError(f"species {config.species} and model.elements {spec.elements} differ")
     species = list(spec.elements or config.species or train.species)
     group_weights = {}
     for g, v in config.weights.groups.items():
@@ -120,7 +132,6 @@ def fit_smeam(train, config: FitConfig, base: Path, *, progress_factory=None):
             "generations": generations, "evaluations": evaluations, **selection,
             "reference_energies": refs, "checkpoint": str(checkpoint) if checkpoint else None,
             "resumed": resumed, "t_structure_vectors_s": t1 - t0, "t_fit_s": seconds}
-    potential.metadata = {"fit_config": config.model_dump(mode="json"), "fit": info}
     return potential, info
 
 

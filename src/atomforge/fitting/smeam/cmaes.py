@@ -40,10 +40,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError
-from ..models.meam_spline import SplineMEAM
-from ..fileio import write_atomically
-from .smeam_data import SMEAMTrainingSet, predict, reference_offsets
+from ...errors import ConfigError
+from ...models.meam_spline import SplineMEAM
+from ...fileio import write_atomically
+from .data import SMEAMTrainingSet, predict, reference_offsets
 
 
 @dataclass
@@ -60,7 +60,7 @@ class CMAESConfig:
         Generations per run (each restart has its own budget).
     restarts : int
         Restarts after a run stops, from the best point so far, population × ``popsize_factor``.
-    energy_weight, force_weight, stress_weight : float
+    energy_mae_weight, force_mae_weight, stress_mae_weight : float
         Weights of the energy (eV/atom), force (eV/Å) and stress (eV/Å³) MAEs.
     u_penalty : float
         Weight of the mean distance of densities outside U's knot range.
@@ -86,9 +86,9 @@ class CMAESConfig:
     max_generations: int = 200
     restarts: int = 0
     popsize_factor: float = 2.0
-    energy_weight: float = 1.0
-    force_weight: float = 1.0
-    stress_weight: float = 0.0
+    energy_mae_weight: float = 1.0
+    force_mae_weight: float = 1.0
+    stress_mae_weight: float = 0.0
     u_penalty: float = 10.0
     u_curvature: float = 1e-4
     zero_at_cutoff: bool = True
@@ -102,7 +102,7 @@ class CMAESConfig:
             raise ConfigError(f"CMAESConfig.sigma0 must be positive, got {self.sigma0}")
         if self.population is not None and self.population < 2:
             raise ConfigError(f"CMAESConfig.population must be at least 2, got {self.population}")
-        if min(self.energy_weight, self.force_weight, self.stress_weight, self.u_penalty, self.u_curvature) < 0:
+        if min(self.energy_mae_weight, self.force_mae_weight, self.stress_mae_weight, self.u_penalty, self.u_curvature) < 0:
             raise ConfigError("CMAESConfig: weights must not be negative")
         if self.polish_iterations < 1:
             raise ConfigError(f"CMAESConfig.polish_iterations must be positive, got {self.polish_iterations}")
@@ -142,13 +142,13 @@ def errors(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> dict[s
     ``u_excess`` (P,), the mean density excess outside U's knots; ``u_roughness`` (P, n_rows), θ @ Cᵀ with C the
     layout's ``u_roughness`` matrix (eV per density unit²), or None when ``cfg.u_curvature`` is 0.
     """
-    energies, forces, stresses, excess = predict(ts, thetas, stress=cfg.stress_weight > 0)
+    energies, forces, stresses, excess = predict(ts, thetas, stress=cfg.stress_mae_weight > 0)
     offsets = reference_offsets(ts, energies)  # (P, n_species)
     has_s = ~np.isnan(ts.stresses[:, 0])
     fw = ts.force_weights
     return {"energy": (ts.energies - energies - offsets @ ts.counts.T) / ts.n_atoms,
             "force": forces - ts.force_labels if fw.size and fw.sum() > 0 else None,
-            "stress": stresses[:, has_s] - ts.stresses[has_s] if cfg.stress_weight > 0 and has_s.any() else None,
+            "stress": stresses[:, has_s] - ts.stresses[has_s] if cfg.stress_mae_weight > 0 and has_s.any() else None,
             "has_stress": has_s, "u_excess": excess, "offsets": offsets,
             "u_roughness": thetas @ ts.layout.u_roughness.T if cfg.u_curvature > 0 else None}
 
@@ -175,7 +175,7 @@ def _loss_parts(ts: SMEAMTrainingSet, err: dict, cfg: CMAESConfig) -> dict[str, 
         ws = w[err["has_stress"]]
         mae_s = np.abs(err["stress"]).mean(axis=2) @ ws / ws.sum()
     rms_u2 = np.zeros(len(excess)) if err["u_roughness"] is None else np.sqrt((err["u_roughness"] ** 2).sum(axis=1))
-    loss = (cfg.energy_weight * mae_e + cfg.force_weight * mae_f + cfg.stress_weight * mae_s
+    loss = (cfg.energy_mae_weight * mae_e + cfg.force_mae_weight * mae_f + cfg.stress_mae_weight * mae_s
             + cfg.u_penalty * excess + cfg.u_curvature * rms_u2)
     loss = np.where(np.isfinite(loss), loss, 1e10)
     return {"loss": loss, "energy_mae": mae_e, "force_mae": mae_f, "stress_mae": mae_s,
@@ -188,7 +188,7 @@ def residuals(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> np.
     Σ r² = (w_E RMSE_E)² + (w_F RMSE_F)² + (w_S RMSE_σ)² + (λ_U excess)²: the loss of
     :func:`loss_parts` with each MAE replaced by the RMSE of the same errors and weights, squared.
     Entries, in order: energy errors per atom (eV/atom; after the per-element reference energies of
-    :func:`~atomforge.fitting.smeam_data.reference_offsets`, as in the loss) × w_E √(w/Σw); force
+    :func:`~atomforge.fitting.smeam.data.reference_offsets`, as in the loss) × w_E √(w/Σw); force
     components (eV/Å) × w_F √(w/(3 Σw)); stress components (eV/Å³), where weighted,
     × w_S √(w/(6 Σw)); where λ_U > 0, λ_U × the mean density excess outside U's knots; and, where
     λ_C > 0, λ_C × the rows of θ @ Cᵀ (``ts.layout.u_roughness``).
@@ -199,13 +199,13 @@ def residuals(ts: SMEAMTrainingSet, thetas: np.ndarray, cfg: CMAESConfig) -> np.
 def _residuals(ts: SMEAMTrainingSet, err: dict, cfg: CMAESConfig) -> np.ndarray:
     w, fw = ts.weights, ts.force_weights
     p = len(err["u_excess"])
-    parts = [err["energy"] * (cfg.energy_weight * np.sqrt(w / w.sum()))]
+    parts = [err["energy"] * (cfg.energy_mae_weight * np.sqrt(w / w.sum()))]
     if err["force"] is not None:
-        scale = cfg.force_weight * np.sqrt(fw / (3 * fw.sum()))
+        scale = cfg.force_mae_weight * np.sqrt(fw / (3 * fw.sum()))
         parts.append((err["force"] * scale[:, None]).reshape(p, -1))
     if err["stress"] is not None:
         ws = w[err["has_stress"]]
-        scale = cfg.stress_weight * np.sqrt(ws / (6 * ws.sum()))
+        scale = cfg.stress_mae_weight * np.sqrt(ws / (6 * ws.sum()))
         parts.append((err["stress"] * scale[:, None]).reshape(p, -1))
     if cfg.u_penalty > 0:
         parts.append(cfg.u_penalty * err["u_excess"][:, None])

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..models.meam_spline import SplineMEAM
+from ...models.meam_spline import SplineMEAM
 from .cmaes import CMAESConfig, fit_cmaes, free_mask, loss_summary, polish_lm
-from .smeam_data import SMEAMTrainingSet
+from .data import SMEAMTrainingSet
 
 
 @dataclass
@@ -30,12 +30,12 @@ class SelectedFit:
     reference_energies : ndarray, shape (n_species,)
         Per-element reference energies (eV) fitted alongside, on all frames.
     loss : float
-        Its loss on all frames; ``parts`` the loss parts (:func:`~atomforge.fitting.cmaes.loss_parts`).
+        Its loss on all frames; ``parts`` the loss parts (:func:`~atomforge.fitting.smeam.cmaes.loss_parts`).
     parts : dict
     chosen : int
         Index of the chosen start.
     candidates : list of dict
-        Per start: ``seed``, ``force_weight``, ``score`` (held-out), ``train_loss`` (fit frames,
+        Per start: ``seed``, ``force_mae_weight``, ``score`` (held-out), ``train_loss`` (fit frames,
         after its polish), ``cmaes_loss`` (before it), ``generations``, ``evaluations``, ``seconds``.
     fitted, cmaes_fitted : list of SplineMEAM
         Each start after its polish on the fit frames, and before it.
@@ -91,7 +91,7 @@ def fit_selected(ts: SMEAMTrainingSet, starts: list[tuple[CMAESConfig, np.ndarra
     checkpoint : path, optional
         Start k checkpoints to :func:`start_checkpoint` (k) and resumes from it.
     progress : callable, optional
-        Passed to :func:`~atomforge.fitting.cmaes.fit_cmaes` for every start.
+        Passed to :func:`~atomforge.fitting.smeam.cmaes.fit_cmaes` for every start.
     """
     held_out = np.asarray(held_out, dtype=bool)
     if held_out.shape != (len(ts),) or held_out.all() or not held_out.any():
@@ -107,7 +107,7 @@ def fit_selected(ts: SMEAMTrainingSet, starts: list[tuple[CMAESConfig, np.ndarra
         theta = polish_lm(fit_set, cfg, fit.potential.theta(), free_mask(template, cfg.zero_at_cutoff))
         pot = fit.potential.with_theta(theta)
         fitted.append((pot, cfg, fit.potential))
-        candidates.append({"seed": cfg.seed, "force_weight": cfg.force_weight, "score": score(pot),
+        candidates.append({"seed": cfg.seed, "force_mae_weight": cfg.force_mae_weight, "score": score(pot),
                            "train_loss": loss_summary(fit_set, theta, cfg)[0]["loss"],
                            "cmaes_loss": fit.loss,
                            "generations": len(fit.history), "evaluations": int(fit.history[-1][1]),

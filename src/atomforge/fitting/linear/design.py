@@ -1,11 +1,12 @@
-"""Design matrices of linear/quadratic models: rows of energies per atom, forces and stresses.
+"""Design matrices of models linear in their coefficients: rows of energies per atom, forces, stresses.
 
-For a frame with N atoms, descriptor output ``out`` and a model with terms t(B) (B, and for a
-quadratic model ½B_k² and B_k B_l) and one constant per element, the rows are
+For a frame with N atoms, descriptor output ``out`` and a model whose atom energies are E_i = a_i · w
+(:class:`~atomforge.models.LinearInCoefficients`; for SNAP, a_i = [1, t(B_i)] in the block of the
+element of i, with t(B) = B and for qSNAP also ½B_k² and B_k B_l), the rows are
 
-- energy per atom (1 row, eV/atom): Σ_i [1, t(B_i)] / N in the block of the element of i;
-- forces (3N rows, eV/Å): −Σ_p ∂t(B_i)/∂r_j, p = (i, j), from the sparse gradients;
-- stress (6 rows, GPa, ASE sign): Voigt of sym(Σ_p ∂t(B_i)/∂r_j ⊗ d_p) / V.
+- energy per atom (1 row, eV/atom): Σ_i a_i / N (``model.energy_row``);
+- forces (3N rows, eV/Å): −∂(Σ_i a_i)/∂r_j from the sparse gradients (``model.row_gradients``);
+- stress (6 rows, GPa, ASE sign): Voigt of sym(Σ_p ∂a_i/∂r_j ⊗ d_p) / V.
 
 The targets are the labels minus an optional reference pair potential (ZBL). Rows are kept
 unweighted per frame, so weights can change without recomputing descriptors.
@@ -17,11 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data.frame import Frame
-from ..descriptors.base import DescriptorOutput
-from ..units import EV_A3_TO_GPA
-from ._design_kernels import term_gradients
-from .weights import ENERGY, FORCE, STRESS, FitWeights
+from ...data.frame import Frame
+from ...descriptors.base import DescriptorOutput
+from ...units import EV_A3_TO_GPA
+from ..weights import ENERGY, FORCE, STRESS, FitWeights
 
 _VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 
@@ -39,28 +39,19 @@ class FrameRows:
 
 def frame_rows(model, frame: Frame, output: DescriptorOutput, reference=None, *,
                stress: bool = True) -> FrameRows:
-    """Design-matrix rows of one frame for ``model`` (a :class:`~atomforge.models.LinearModel`).
+    """Design-matrix rows of one frame for ``model`` (a :class:`~atomforge.models.LinearInCoefficients`).
 
     Parameters
     ----------
-    reference : object with ``evaluate(atoms) -> (energies, forces, stress)``, optional
+    reference : pair term with ``evaluate(atoms) -> (energies, forces, stress)``, optional
         A pair potential (ZBL) whose contribution is subtracted from the labels.
     stress : bool
         Include stress rows when the frame has a stress label and a 3-D periodic cell.
     """
     atoms = frame.atoms
     n = len(atoms)
-    nf = output.n_features
-    block = 1 + model.n_terms(nf)
-    n_cols = model.n_columns(nf)
-    elem = model.element_index(output.numbers)
-    starts = elem * block  # (n_atoms,) column of each atom's constant
-    terms = model.expand(output.values)  # (n_atoms, n_terms)
-    energy_row = np.zeros(n_cols)
-    for e in np.unique(elem):
-        rows = elem == e
-        energy_row[e * block] = rows.sum()
-        energy_row[e * block + 1:(e + 1) * block] = terms[rows].sum(axis=0)
+    n_cols = model.n_columns(output.n_features)
+    energy_row = model.energy_row(output.values, output.numbers)
     a_rows, y_rows, kinds = [], [], []
     ref_e, ref_f, ref_s = (reference.evaluate(atoms) if reference is not None
                            else (np.zeros(n), np.zeros((n, 3)), np.zeros(6)))
@@ -70,10 +61,7 @@ def frame_rows(model, frame: Frame, output: DescriptorOutput, reference=None, *,
         kinds.append(np.full(1, ENERGY))
     want_stress = stress and frame.stress is not None and bool(atoms.pbc.all())
     if frame.forces is not None or want_stress:
-        if output.grad is None:
-            raise ValueError("descriptor output has no gradients; compute with gradients=True")
-        dt, virial = term_gradients(output.values, output.pairs, output.grad, output.vectors,
-                                    starts + 1, model.quadratic, n, n_cols)
+        dt, virial = model.row_gradients(output)  # (n_atoms, 3, n_cols), (3, 3, n_cols)
         if frame.forces is not None:
             a_rows.append(-dt.reshape(3 * n, n_cols))
             y_rows.append((np.asarray(frame.forces) - ref_f).reshape(-1))
@@ -108,8 +96,7 @@ class DesignMatrix:
 
     @classmethod
     def for_model(cls, model, n_features: int, weights: FitWeights | None = None) -> "DesignMatrix":
-        block = 1 + model.n_terms(n_features)
-        return cls(model.n_columns(n_features), np.arange(len(model.species)) * block, weights)
+        return cls(model.n_columns(n_features), model.constant_columns(n_features), weights)
 
     def add(self, rows: FrameRows) -> None:
         if rows.a.shape[1] != self.n_columns:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import DataError
-from ..models.meam_spline import SplineMEAM
+from ...errors import DataError
+from ...models.meam_spline import SplineMEAM
 from .structure_vectors import Layout, StructureVectors, compute_structure_vectors
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..models.spline import spline_basis
+from ...models.spline import spline_basis
 
 
 @njit(cache=True, fastmath=False)

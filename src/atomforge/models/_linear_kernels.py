@@ -1,4 +1,4 @@
-"""Numba kernel: position derivatives of the model terms, summed per neighbor atom and element block."""
+"""Numba kernel: position derivatives of the linear/quadratic model terms, summed per neighbor atom and element block."""
 
 from __future__ import annotations
 
