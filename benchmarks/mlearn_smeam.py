@@ -56,6 +56,7 @@ from atomforge.fitting.smeam.data import build_training_set
 from atomforge.fitting.smeam.select import fit_selected
 from atomforge.models.meam_spline import VARIANTS, SplineMEAM
 from atomforge.paths import data_dir
+from atomforge.fileio import write_atomically
 from atomforge.lammps.meam_spline import write_lammps_meam_spline
 
 ELEMENTS = ["Ni", "Cu", "Li", "Mo", "Si", "Ge"]
@@ -117,7 +118,7 @@ def plot_splines(path, fitted: dict[str, SplineMEAM], published: SplineMEAM, ele
         ax.axhline(0, color="0.8", lw=0.5)
     axes[0].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    write_atomically(path, lambda f: fig.savefig(f, format="png", dpi=110))
     plt.close(fig)
 
 
@@ -226,7 +227,7 @@ def main():
     report["versions"] = {"atomforge": atomforge.__version__, "numpy": np.__version__}
     text = json.dumps(report, indent=1)
     if args.out:
-        Path(args.out).write_text(text + "\n")
+        write_atomically(args.out, lambda f: f.write((text + "\n").encode()))
     print(text)
 
 

@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 
 import atomforge
+from atomforge.fileio import write_atomically
 from atomforge.fitting.config import load_config
 from atomforge.fitting.linear.design import frame_rows
 from atomforge.fitting.fit import build_potential_parts, read_sources
@@ -240,7 +241,8 @@ def main() -> None:
                "cpu": f"{platform.processor() or platform.machine()} x{os.cpu_count()}"}
     print(json.dumps(summary))
     if args.out is not None:
-        args.out.write_text(json.dumps({"fits": results, "summary": summary}, indent=1) + "\n")
+        text = json.dumps({"fits": results, "summary": summary}, indent=1) + "\n"
+        write_atomically(args.out, lambda f: f.write(text.encode()))
 
 
 def _markdown(results: list[dict]) -> str:

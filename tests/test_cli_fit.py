@@ -103,6 +103,23 @@ def test_unknown_key_is_an_error_naming_it(workdir, tmp_path):
     assert "twojmx" in str(r.exception) and "twojmax" in str(r.exception)
 
 
+def test_fit_refuses_to_overwrite_and_o_moves_the_outputs(workdir, tmp_path):
+    from atomforge.errors import ConfigError
+
+    before = (workdir / "cu.atomforge").read_bytes()
+    r = CliRunner().invoke(app, ["fit", str(workdir / "fit.yaml"), "--no-progress"])
+    assert isinstance(r.exception, ConfigError) and "--overwrite" in str(r.exception)
+    assert (workdir / "cu.atomforge").read_bytes() == before  # refused before fitting
+    target = tmp_path / "elsewhere" / "moved.atomforge"
+    r = CliRunner().invoke(app, ["fit", str(workdir / "fit.yaml"), "--no-progress", "-o", str(target)])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in target.parent.iterdir()) == ["lmp", "moved.atomforge", "report.json"]
+    report = json.loads((target.parent / "report.json").read_text())
+    assert report["config"]["output"]["potential"] == str(target)
+    r = CliRunner().invoke(app, ["fit", str(workdir / "fit.yaml"), "--no-progress", "-o", str(target), "--overwrite"])
+    assert r.exit_code == 0, r.output
+
+
 def test_interrupted_save_leaves_no_file(workdir, tmp_path, monkeypatch):
     pot = atomforge.load(workdir / "cu.atomforge")
 

@@ -24,7 +24,7 @@ model:
   n_knots: 5
   u_range: [-2.0, 2.0]
   forces_per_frame: 6
-  cmaes: {population: 8, sigma0: 0.1, generations: 12, checkpoint: ckpt/cmaes.pkl, checkpoint_every: 5}
+  cmaes: {population: 8, sigma0: 0.1, generations: 12, checkpoint: ckpt/cmaes.json, checkpoint_every: 5}
 weights: {energy: 1, force: 0.5, stress: 0.01}
 output: {potential: out/cu.atomforge, report: out/report.json, lammps: out}
 """
@@ -73,9 +73,9 @@ def test_fit_writes_a_potential_that_reproduces_its_training_metrics(workdir):
 
 
 def test_rerun_resumes_from_the_checkpoint(workdir):
-    assert (workdir / "out" / "ckpt" / "cmaes.pkl").exists()  # relative to the potential's folder
+    assert (workdir / "out" / "ckpt" / "cmaes.json").exists()  # relative to the potential's folder
     before = atomforge.load(workdir / "out" / "cu.atomforge").theta()
-    r = CliRunner().invoke(app, ["fit", str(workdir / "fit.yaml"), "--no-progress"])
+    r = CliRunner().invoke(app, ["fit", str(workdir / "fit.yaml"), "--no-progress", "--overwrite"])
     assert r.exit_code == 0, r.output
     report = json.loads((workdir / "out" / "report.json").read_text())
     assert report["fit"]["resumed"]
@@ -117,8 +117,8 @@ def test_several_starts_are_chosen_on_held_out_frames(workdir):
     scores = [s["score"] for s in fit["starts"]]
     assert fit["chosen_start"] == int(np.argmin(scores))
     assert fit["generations"] == 8
-    assert all((workdir / "starts" / "ckpt" / f"cmaes_start{k}.pkl").exists() for k in range(2))
-    r = CliRunner().invoke(app, ["fit", str(workdir / "starts.yaml"), "--no-progress"])
+    assert all((workdir / "starts" / "ckpt" / f"cmaes_start{k}.json").exists() for k in range(2))
+    r = CliRunner().invoke(app, ["fit", str(workdir / "starts.yaml"), "--no-progress", "--overwrite"])
     again = json.loads((workdir / "starts" / "report.json").read_text())["fit"]
     # each start's CMA-ES resumes to the same end point; the LM polishes after it may differ in
     # the last digits with the BLAS threads' summation order, so only their losses are compared

@@ -1,7 +1,9 @@
 """Atomic file writes: write to a temporary file beside the target, then rename.
 
 A failure (an exception, or an interrupted process) never leaves a half-written file at the
-target path: either the old file (or nothing) or the complete new file is there.
+target path: either the old file (or nothing) or the complete new file is there. The temporary
+file gets the permissions of a file opened normally (0666 less the process umask), not the 0600
+that ``tempfile.mkstemp`` gives.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ def write_atomically(path: str | os.PathLike, write: Callable, *, mode: str = "w
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _file_mode())
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
             write(f)
         os.replace(tmp, path)
@@ -44,5 +47,13 @@ def temporary_path(path: str | os.PathLike) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, _file_mode())
     os.close(fd)
     return Path(tmp)
+
+
+def _file_mode() -> int:
+    """0o666 less the process umask: the mode ``open(path, "w")`` would give a new file."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -111,9 +111,7 @@ class Potential(ABC):
         """Write the potential to ``path`` (suffix ``.atomforge`` added if missing), atomically."""
         from . import __version__
 
-        path = Path(path)
-        if not path.name.endswith(SUFFIX):
-            path = path.with_name(path.name + SUFFIX)
+        path = with_suffix(path)
         spec, arrays = self.to_dict()
         meta = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
                 "atomforge_version": __version__, "kind": self.kind,
@@ -124,6 +122,12 @@ class Potential(ABC):
         np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})
         write_atomically(path, lambda f: _write_zip(f, meta, buf.getvalue()))
         return path
+
+
+def with_suffix(path: str | os.PathLike) -> Path:
+    """``path`` with the potential-file suffix ``.atomforge`` appended if it lacks it."""
+    path = Path(path)
+    return path if path.name.endswith(SUFFIX) else path.with_name(path.name + SUFFIX)
 
 
 def _write_zip(f, meta: dict, npz: bytes) -> None:
@@ -144,6 +148,9 @@ def load(path: str | os.PathLike) -> Potential:
         raise PotentialFileError(f"{path}: no such file")
     if zipfile.is_zipfile(path):
         return _load_atomforge(path)
+    if path.name.endswith(SUFFIX):
+        raise PotentialFileError(f"{path}: damaged, truncated or not an atomforge potential file "
+                                 "(an .atomforge file is a zip archive, and this is not one)")
     for suffix, target in FOREIGN_FORMATS:
         if path.name.endswith(suffix):
             return _import(target)(path)

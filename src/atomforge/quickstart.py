@@ -70,10 +70,11 @@ def parity_plot(potential, dataset, path: Path) -> None:
     plt.close(fig)
 
 
-def run_quickstart(out: Path, *, tiny: bool = False) -> dict:
+def run_quickstart(out: Path, *, tiny: bool = False, progress_factory=None) -> dict:
     """Run the quickstart into folder ``out``; returns the summary dict it prints.
 
     ``tiny=True`` builds a few frames and a linear twojmax-2 fit (for tests only).
+    ``progress_factory(description, total)`` shows the fit's progress (see ``atomforge fit``).
     """
     from ase.calculators.emt import EMT
 
@@ -99,7 +100,7 @@ def run_quickstart(out: Path, *, tiny: bool = False) -> dict:
     train, test = data.split(config.data.test_fraction, config.data.seed)
     print(f"{len(data)} frames ({data.n_atoms} atoms): {len(train)} train, {len(test)} test; "
           f"fitting a {config.model.name} SNAP (twojmax {config.descriptor.twojmax}) ...", flush=True)
-    potential, info = fit_dataset(train, config)
+    potential, info = fit_dataset(train, config, out, progress_factory=progress_factory)
     metrics = evaluate(potential, test)
     a_emt = emt_lattice_constant()
     a_ref, b_ref = equation_of_state(EMT(), a_emt)

@@ -27,6 +27,8 @@ CASES = {
                            r"negative volume \(-64",
     "unknown_element.json": r"unknown_element\.json, frame 0: field 'AtomTypes': unknown element "
                             r"symbol 'Xx' at atom 1",
+    "unknown_element.xyz": r"unknown_element\.xyz, frame 1: field 'species': unknown element 'Xx' at atom 1 "
+                           r"\(line 8\)",
     "empty.xyz": r"empty\.xyz: the file is empty",
     # ase.io.read would skip lines for hours on this header
     "huge_atom_count.xyz": r"huge_atom_count\.xyz, frame 1: field 'natoms': header says "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from ase.build import bulk
@@ -95,8 +97,14 @@ def test_checkpoint_resume_reproduces_uninterrupted_run(tmp_path):
     assert len(resumed.history) == len(straight.history) == 24
     assert resumed.loss == straight.loss
     np.testing.assert_array_equal(resumed.potential.theta(), straight.potential.theta())
-    with pytest.raises(ConfigError, match="another configuration"):
-        fit_cmaes(ts, CMAESConfig(sigma0=0.02, max_generations=12), checkpoint=ckpt)
+    # JSON (no pickle), tied to every input: settings, start and training data
+    assert json.loads(ckpt.read_text())["format"] == "atomforge-cmaes-checkpoint"
+    for changed in (dict(cfg=CMAESConfig(sigma0=0.02, max_generations=12)),
+                    dict(cfg=cfg, x0=start + 1e-9),
+                    dict(cfg=cfg, ts=build_training_set(labelled_frames(truth, 3)[1:], truth.with_theta(start),
+                                                         forces_per_frame=8))):
+        with pytest.raises(ConfigError, match="checkpoint of another fit"):
+            fit_cmaes(changed.pop("ts", ts), changed.pop("cfg"), checkpoint=ckpt, **changed)
 
 
 def test_config_is_validated():

@@ -51,9 +51,9 @@ def test_seeded_starts_and_their_checkpoints(problem, tmp_path):
     cfg = CMAESConfig(population=4, sigma0=0.01, max_generations=2, polish_iterations=2, seed=7)
     starts = seeded_starts(cfg, 2)
     assert [c.seed for c, _ in starts] == [7, 8]
-    fit = fit_selected(ts, starts, held, checkpoint=tmp_path / "fit.pkl")
+    fit = fit_selected(ts, starts, held, checkpoint=tmp_path / "fit.json")
     assert [c["seed"] for c in fit.candidates] == [7, 8]
-    assert start_checkpoint(tmp_path / "fit.pkl", 1) == tmp_path / "fit_start1.pkl"
-    assert all(start_checkpoint(tmp_path / "fit.pkl", k).exists() for k in range(2))
+    assert start_checkpoint(tmp_path / "fit.json", 1) == tmp_path / "fit_start1.json"
+    assert all(start_checkpoint(tmp_path / "fit.json", k).exists() for k in range(2))
     with pytest.raises(ValueError, match="held_out"):
         fit_selected(ts, starts, np.zeros(len(ts), dtype=bool))

@@ -10,8 +10,11 @@ from . import app
 
 
 @app.command()
-def quickstart(out: Path = typer.Option(Path("quickstart-out"), help="Folder for the outputs.")):
+def quickstart(out: Path = typer.Option(Path("quickstart-out"), help="Folder for the outputs."),
+               progress: bool = typer.Option(True, help="Show progress bars on stderr.")):
     """Run the main job on a built-in example (Cu labelled with ASE's EMT)."""
     from ..quickstart import run_quickstart
+    from ._progress import progress_bars
 
-    run_quickstart(out)
+    with progress_bars(progress) as bars:
+        run_quickstart(out, progress_factory=bars)

@@ -8,10 +8,12 @@ stress in eV/Å³ with positive = tensile. The group of a frame is ``info["group
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 from ase import Atoms
+from ase.data import atomic_numbers
 
 from ..errors import DataError
 from ..units import stress_to_internal
@@ -79,11 +81,26 @@ def _resolved_format(path: Path, format: str | None) -> str | None:
     return filetype(str(path), guess=True)
 
 
+def _species_column(comment: str) -> int:
+    """Column of the species in the atom lines of an (extended) XYZ frame, from ``Properties=``."""
+    match = re.search(r"Properties=(\S+)", comment)
+    if not match:
+        return 0
+    column = 0
+    fields = match.group(1).split(":")
+    for name, kind, count in zip(fields[::3], fields[1::3], fields[2::3]):
+        if name.lower() in ("species", "element", "symbols") and kind.upper() == "S":
+            return column
+        column += int(count) if count.isdigit() else 1
+    return 0
+
+
 def _check_xyz_headers(path: Path) -> None:
-    """Check every XYZ frame header against the lines that follow it.
+    """Check every XYZ frame header against the lines that follow it, and its element symbols.
 
     ``ase.io.read`` trusts the atom count: a corrupt header such as ``999999999999`` makes it
-    skip lines for hours. Lines starting with ``VEC`` after a frame are lattice lines.
+    skip lines for hours. Lines starting with ``VEC`` after a frame are lattice lines. An unknown
+    element is named with its frame and atom (ASE reports only a ``KeyError``).
     """
     with open(path, encoding="utf-8", errors="replace") as f:
         lines = f.read().splitlines()
@@ -98,6 +115,13 @@ def _check_xyz_headers(path: Path) -> None:
             raise DataError(f"header says {n} atoms but {max(left, 0)} lines follow; the file is "
                             "truncated or the header is wrong", source=str(path), frame=k,
                             field="natoms")
+        column = _species_column(lines[pos + 1])
+        for a, line in enumerate(lines[pos + 2:pos + 2 + n]):
+            tokens = line.split()
+            symbol = tokens[column] if len(tokens) > column else ""
+            if symbol not in atomic_numbers and not symbol.isdigit():
+                raise DataError(f"unknown element {symbol!r} at atom {a} (line {pos + 3 + a})", source=str(path),
+                                frame=k, field="species")
         pos += 2 + n
         while pos < len(lines) and lines[pos].lstrip().startswith("VEC"):
             pos += 1

@@ -45,6 +45,8 @@ def export_lammps(potential, folder: str | Path, name: str = "potential") -> dic
                           "run it through its ASE calculator (Potential.calculator()) instead")
     module, func = EXPORTERS[key].split(":")
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{folder}: exists and is not a folder; LAMMPS files go into a folder")
     folder.mkdir(parents=True, exist_ok=True)
     return getattr(importlib.import_module(module), func)(potential, folder, name)
 

@@ -26,14 +26,19 @@ with the residual vector r of :func:`residuals`, solved by Levenberg–Marquardt
 sets as one structure-vector batch. The polish never returns a point of higher loss L.
 
 Long fits write a checkpoint (``checkpoint=path``) every few generations and resume from it when
-called again with the same path. The checkpoint holds the CMA-ES state as a Python pickle (the
-``cma`` package offers no other serialisation): load only checkpoints you wrote yourself.
+called again with the same path. The checkpoint is JSON, no pickle: the losses of every generation
+so far, and a SHA-256 fingerprint of everything that determines the fit (training set, settings,
+start). CMA-ES is deterministic given its seed and the losses it is told, so resuming replays the
+recorded generations through ``cma`` (ask, then tell the recorded losses; no objective evaluations)
+and reaches exactly the state of the interrupted run; the samples of the last recorded generation
+are checked against the checkpoint. A checkpoint of other inputs is refused with a clear message.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-import pickle
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -271,9 +276,45 @@ def polish_lm(ts: SMEAMTrainingSet, cfg: CMAESConfig, theta: np.ndarray, mask: n
     return full(end[None, :])[0]
 
 
-def _save(path: Path, state: dict) -> None:
-    data = pickle.dumps(state)
-    write_atomically(path, lambda fh: fh.write(data))
+CHECKPOINT_FORMAT = "atomforge-cmaes-checkpoint"
+
+
+def fit_fingerprint(ts: SMEAMTrainingSet, cfg: CMAESConfig, x_start: np.ndarray) -> str:
+    """SHA-256 (hex) of the training set (structure vectors, labels, weights), the settings and the start."""
+    h = hashlib.sha256()
+    arrays = [ts.energies, ts.force_labels, ts.force_weights, ts.stresses, ts.counts, ts.weights, x_start,
+              ts.layout.template.theta()]
+    arrays += [a for v in ts.vectors for a in (v.e_phi, v.dens, v.g_phi, v.d_dens, v.v_phi, v.v_dens)]
+    for a in arrays:
+        h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+        h.update(b"|")
+    h.update(json.dumps([asdict(cfg), list(ts.groups)], sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def _load_checkpoint(path: Path, fingerprint: str) -> dict:
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"{path}: not a readable CMA-ES checkpoint ({err}); delete it to start afresh") from err
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise ConfigError(f"{path}: not an atomforge CMA-ES checkpoint (format {CHECKPOINT_FORMAT!r}); "
+                          "delete it to start afresh")
+    if state.get("fingerprint") != fingerprint:
+        raise ConfigError(f"{path}: checkpoint of another fit (training data, settings or starting potential "
+                          "differ); delete it to start afresh, or restore the inputs it was written for")
+    return state
+
+
+def _save(path: Path, state: dict, xs_last) -> None:
+    data = {**state, "best_x": np.asarray(state["best_x"]).tolist(), "format": CHECKPOINT_FORMAT,
+            "last_samples_sha256": _samples_hash(xs_last) if xs_last is not None else None}
+    text = json.dumps(data)
+    write_atomically(path, lambda fh: fh.write(text.encode()))
+
+
+def _samples_hash(xs) -> str:
+    return hashlib.sha256(np.ascontiguousarray(np.asarray(xs, dtype=np.float64)).tobytes()).hexdigest()
 
 
 def fit_cmaes(ts: SMEAMTrainingSet, cfg: CMAESConfig | None = None, *, x0: np.ndarray | None = None,
@@ -305,29 +346,30 @@ def fit_cmaes(ts: SMEAMTrainingSet, cfg: CMAESConfig | None = None, *, x0: np.nd
         thetas[:, mask] = np.asarray(xs)
         return thetas
 
-    state = None
     path = Path(checkpoint) if checkpoint is not None else None
-    if path is not None and path.exists():
-        with open(path, "rb") as fh:
-            state = pickle.load(fh)
-        if state["config"] != asdict(cfg):
-            raise ConfigError(f"{path}: checkpoint was written with another configuration; "
-                              "delete it or use the same CMAESConfig")
-        np.random.set_state(state["numpy_random"])
-        es = pickle.loads(state["es"])
-    else:
-        np.random.seed(cfg.seed)
-        x_start = base[mask].copy()  # the start counts as a candidate: a fit never returns worse
-        state = {"run": 0, "generation": 0, "best_x": x_start,
-                 "best_loss": float(loss_parts(ts, full(x_start[None, :]), cfg)["loss"][0]),
-                 "history": [], "config": asdict(cfg)}
-        es = _new_es(base[mask], cfg, 0)
+    x_start = base[mask].copy()  # the start counts as a candidate: a fit never returns worse
+    fingerprint = fit_fingerprint(ts, cfg, x_start) if path is not None else None
+    recorded = _load_checkpoint(path, fingerprint) if path is not None and path.exists() else None
+    replay = list(recorded["losses"]) if recorded else []
+    np.random.seed(cfg.seed)
+    state = {"run": 0, "generation": 0, "best_x": x_start,
+             "best_loss": float(loss_parts(ts, full(x_start[None, :]), cfg)["loss"][0]),
+             "history": [], "losses": [], "fingerprint": fingerprint}
+    es = _new_es(base[mask], cfg, 0)
+    xs = None
     t_start = time.perf_counter()
     while True:
         while not es.stop() and state["generation"] < cfg.max_generations * (state["run"] + 1):
             xs = es.ask()
-            losses = loss_parts(ts, full(xs), cfg)["loss"]
+            if replay:  # resuming: tell CMA-ES what it was told before
+                losses = np.array(replay.pop(0))
+                if not replay and _samples_hash(xs) != recorded.get("last_samples_sha256"):
+                    raise ConfigError(f"{path}: replaying the checkpoint did not reproduce its samples "
+                                      "(another version of the cma package?); delete it to start afresh")
+            else:
+                losses = loss_parts(ts, full(xs), cfg)["loss"]
             es.tell(xs, losses.tolist())
+            state["losses"].append(losses.tolist())
             k = int(np.argmin(losses))
             if losses[k] < state["best_loss"]:
                 state["best_loss"], state["best_x"] = float(losses[k]), np.array(xs[k])
@@ -335,10 +377,8 @@ def fit_cmaes(ts: SMEAMTrainingSet, cfg: CMAESConfig | None = None, *, x0: np.nd
             state["history"].append((state["generation"], es.countevals, state["best_loss"]))
             if progress is not None:
                 progress(state["generation"], state["best_loss"])
-            if path is not None and state["generation"] % cfg.checkpoint_every == 0:
-                state["es"] = es.pickle_dumps()
-                state["numpy_random"] = np.random.get_state()
-                _save(path, state)
+            if path is not None and not replay and state["generation"] % cfg.checkpoint_every == 0:
+                _save(path, state, xs)
         if state["run"] >= cfg.restarts:
             break
         state["run"] += 1
@@ -349,9 +389,7 @@ def fit_cmaes(ts: SMEAMTrainingSet, cfg: CMAESConfig | None = None, *, x0: np.nd
         theta = polish_lm(ts, cfg, theta, mask)
     summary, offsets = loss_summary(ts, theta, cfg)
     if path is not None:
-        state["es"] = es.pickle_dumps()
-        state["numpy_random"] = np.random.get_state()
-        _save(path, state)
+        _save(path, state, xs)
     summary["seconds"] = time.perf_counter() - t_start
     return FitResult(template.with_theta(theta), offsets, summary["loss"], summary, state["history"])
 

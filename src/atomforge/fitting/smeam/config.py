@@ -26,7 +26,7 @@ class CMAESSpec(_Section):
                                              "on the held-out ones is kept and polished on all frames.")
     validation_every: int = Field(5, ge=2, description="With starts > 1: every n-th training frame is held out to "
                                                        "choose among the starts.")
-    checkpoint: str | None = Field("cmaes_checkpoint.pkl",
+    checkpoint: str | None = Field("cmaes_checkpoint.json",
                                    description="Checkpoint file, relative to the folder of output.potential "
                                                "(null: none); an interrupted fit resumes from it.")
     checkpoint_every: int = Field(10, ge=1, description="Generations between checkpoints.")

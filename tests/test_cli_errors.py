@@ -1,0 +1,63 @@
+"""Bad input on the command line: one clear line on stderr and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from atomforge.cli import main
+
+
+def run_main(monkeypatch, capsys, *args) -> tuple[int, str]:
+    monkeypatch.setattr(sys, "argv", ["atomforge", *map(str, args)])
+    with pytest.raises(SystemExit) as info:
+        main()
+    captured = capsys.readouterr()
+    return info.value.code, captured.err + captured.out
+
+
+@pytest.fixture(scope="module")
+def potential(tmp_path_factory):
+    from atomforge.descriptors.snap import Bispectrum
+    from atomforge.models import DescriptorPotential, LinearModel
+
+    model = LinearModel(species=["Cu"]).set_coefficients([[-3.0] + [0.01] * 5])
+    pot = DescriptorPotential(Bispectrum(elements=["Cu"], twojmax=2, rcutfac=4.0), model)
+    return pot.save(tmp_path_factory.mktemp("pot") / "cu")
+
+
+def test_version(monkeypatch, capsys):
+    from atomforge import __version__
+
+    code, out = run_main(monkeypatch, capsys, "--version")
+    assert code == 0 and out.strip() == f"atomforge {__version__}"
+
+
+def test_export_onto_an_existing_file(monkeypatch, capsys, potential, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    code, out = run_main(monkeypatch, capsys, "export", potential, "--lammps", tmp_path / "afile")
+    assert code == 2 and out.strip().count("\n") == 0
+    assert "afile: exists and is not a folder" in out
+
+
+def test_garbage_potential_file(monkeypatch, capsys, tmp_path):
+    (tmp_path / "g.atomforge").write_text("garbage")
+    code, out = run_main(monkeypatch, capsys, "export", tmp_path / "g.atomforge", "--lammps", tmp_path / "out")
+    assert code == 2 and out.strip().count("\n") == 0
+    assert "g.atomforge: damaged, truncated or not an atomforge potential file" in out
+    assert "suffix is not one of" not in out  # the old message contradicted itself
+
+
+def test_unknown_element_in_extxyz(monkeypatch, capsys, potential):
+    from pathlib import Path
+
+    bad = Path(__file__).parent / "data" / "bad" / "unknown_element.xyz"
+    code, out = run_main(monkeypatch, capsys, "evaluate", potential, bad)
+    assert code == 2 and out.strip().count("\n") == 0
+    assert "unknown_element.xyz, frame 1: field 'species': unknown element 'Xx'" in out
+
+
+def test_fit_with_a_missing_config(monkeypatch, capsys, tmp_path):
+    code, out = run_main(monkeypatch, capsys, "fit", tmp_path / "nope.yaml")
+    assert code == 2 and "nope.yaml: cannot read" in out and out.strip().count("\n") == 0
