@@ -28,7 +28,7 @@ def test_every_verb_has_help():
 def test_atomforge_error_is_one_line_with_status_2(tmp_path, monkeypatch):
     code = ("import atomforge.quickstart as q\n"
             "from atomforge.errors import DataError\n"
-            "def boom(out): raise DataError('bad value', source='x.xyz', frame=3, field='forces')\n"
+            "def boom(out, **kwargs): raise DataError('bad value', source='x.xyz', frame=3, field='forces')\n"
             "q.run_quickstart = boom\n"
             "from atomforge.cli import main; main()")
     r = subprocess.run([sys.executable, "-c", code, "quickstart", "--out", str(tmp_path)],
