@@ -90,11 +90,11 @@ def per_rank(values, n_ranks: int, name: str, default: int | None = None) -> lis
 
 
 def neighbour_labels(n_elements: int, nmax: list[int], lmax: list[int], lmin: list[int]):
-    """(mus, ns, ls, tree, ms, coefs) of every function for one center, rank by rank."""
+    """(mus, ns, ls, ms, coefs, tree) of every function for one center, rank by rank."""
     out = []
     for mu in range(n_elements):  # rank 1: A_{mu n 0 0}
         for n in range(1, nmax[0] + 1):
-            out.append(((mu,), (n,), (0,), None, np.zeros((1, 1), np.int64), np.ones(1)))
+            out.append(((mu,), (n,), (0,), np.zeros((1, 1), np.int64), np.ones(1), None))
     for rank in range(2, len(nmax) + 1):
         singles = [(l, mu, n) for l in range(lmin[rank - 1], lmax[rank - 1] + 1)
                    for mu in range(n_elements) for n in range(1, nmax[rank - 1] + 1)]
@@ -107,7 +107,7 @@ def neighbour_labels(n_elements: int, nmax: list[int], lmax: list[int], lmin: li
             for tree, tensor in independent_couplings(ls, pattern):
                 ms, coefs = merge_combinations(*ms_combinations(ls, tensor), pattern)
                 out.append((tuple(v[1] for v in combo), tuple(v[2] for v in combo), ls,
-                            tree if rank >= 4 else None, ms, coefs))
+                            ms, coefs, tree if rank >= 4 else None))
     return out
 
 
