@@ -89,16 +89,35 @@ def per_rank(values, n_ranks: int, name: str, default: int | None = None) -> lis
     return values
 
 
-def neighbour_labels(n_elements: int, nmax: list[int], lmax: list[int], lmin: list[int]):
+def _multisets(singles: list, rank: int, degree: float | None, l_weight: float):
+    """Sorted multisets of ``rank`` one-particle labels (l, μ, n) with Σ(n + w·l) ≤ degree."""
+    cost = [n + l_weight * l for l, _, n in singles]
+    cheapest = min(cost)
+    limit = np.inf if degree is None else degree + 1e-9
+
+    def grow(start: int, picked: tuple, total: float):
+        if len(picked) == rank:
+            yield tuple(singles[k] for k in picked)
+            return
+        for k in range(start, len(singles)):
+            if total + cost[k] + (rank - len(picked) - 1) * cheapest <= limit:
+                yield from grow(k, picked + (k,), total + cost[k])
+
+    yield from grow(0, (), 0.0)
+
+
+def neighbour_labels(n_elements: int, nmax: list[int], lmax: list[int], lmin: list[int],
+                     degree: list[float] | None = None, l_weight: float = 1.5):
     """(mus, ns, ls, ms, coefs, tree) of every function for one center, rank by rank."""
     out = []
     for mu in range(n_elements):  # rank 1: A_{mu n 0 0}
         for n in range(1, nmax[0] + 1):
-            out.append(((mu,), (n,), (0,), np.zeros((1, 1), np.int64), np.ones(1), None))
+            if degree is None or n <= degree[0] + 1e-9:
+                out.append(((mu,), (n,), (0,), np.zeros((1, 1), np.int64), np.ones(1), None))
     for rank in range(2, len(nmax) + 1):
         singles = [(l, mu, n) for l in range(lmin[rank - 1], lmax[rank - 1] + 1)
                    for mu in range(n_elements) for n in range(1, nmax[rank - 1] + 1)]
-        for combo in itertools.combinations_with_replacement(singles, rank):
+        for combo in _multisets(singles, rank, None if degree is None else degree[rank - 1], l_weight):
             ls = tuple(v[0] for v in combo)
             if sum(ls) % 2:
                 continue
@@ -111,7 +130,28 @@ def neighbour_labels(n_elements: int, nmax: list[int], lmax: list[int], lmin: li
     return out
 
 
-def enumerate_functions(n_elements: int, nmax, lmax, lmin=None) -> list[ACEFunction]:
+def _limits(nmax, lmax, lmin, degree):
+    """Checked per-rank lists (nmax, lmax, lmin, degree or None)."""
+    n_ranks = len(nmax)
+    if not 1 <= n_ranks <= 5:
+        raise ConfigError(f"ACE: 'nmax' must list 1 to 5 ranks, got {list(nmax)}")
+    nmax = per_rank(nmax, n_ranks, "nmax")
+    lmax = per_rank(lmax, n_ranks, "lmax")
+    lmin = per_rank(lmin, n_ranks, "lmin", default=0)
+    if degree is not None:
+        degree = [float(d) for d in degree]
+        if len(degree) != n_ranks:
+            raise ConfigError(f"ACE: 'degree' must have one entry per rank ({n_ranks}), got {degree}")
+    if lmax[0] != 0:
+        raise ConfigError(f"ACE: rank-1 functions have l = 0; 'lmax' must start with 0, got {lmax}")
+    if min(nmax) < 1 or min(lmin) < 0 or any(a > b for a, b in zip(lmin, lmax)):
+        raise ConfigError(f"ACE: need nmax ≥ 1 and 0 ≤ lmin ≤ lmax per rank, got "
+                          f"nmax={nmax}, lmin={lmin}, lmax={lmax}")
+    return nmax, lmax, lmin, degree
+
+
+def enumerate_functions(n_elements: int, nmax, lmax, lmin=None, degree=None,
+                        l_weight: float = 1.5) -> list[ACEFunction]:
     """The complete independent ACE basis, center element by center element.
 
     Parameters
@@ -121,32 +161,25 @@ def enumerate_functions(n_elements: int, nmax, lmax, lmin=None) -> list[ACEFunct
         Per rank (rank 1 first); ``len(nmax)`` is the largest rank (1 to 5). ``lmax[0]`` must be 0.
     lmin : list of int, optional
         Per-rank smallest l (default 0).
+    degree : list of float, optional
+        Per-rank total degree: keep a rank-N function only if Σ_t (n_t + l_weight·l_t) ≤
+        degree[N-1] (a sparse, ACEpotentials.jl-like selection inside the nmax/lmax box).
+    l_weight : float
+        Weight of l in the degree (ACE1x's default wL = 1.5).
 
     Returns
     -------
     list of ACEFunction
         ``n_elements`` blocks of equal length, the same labels in the same order in each.
     """
-    n_ranks = len(nmax)
-    if not 1 <= n_ranks <= 5:
-        raise ConfigError(f"ACE: 'nmax' must list 1 to 5 ranks, got {list(nmax)}")
-    nmax = per_rank(nmax, n_ranks, "nmax")
-    lmax = per_rank(lmax, n_ranks, "lmax")
-    lmin = per_rank(lmin, n_ranks, "lmin", default=0)
-    if lmax[0] != 0:
-        raise ConfigError(f"ACE: rank-1 functions have l = 0; 'lmax' must start with 0, got {lmax}")
-    if min(nmax) < 1 or min(lmin) < 0 or any(a > b for a, b in zip(lmin, lmax)):
-        raise ConfigError(f"ACE: need nmax ≥ 1 and 0 ≤ lmin ≤ lmax per rank, got "
-                          f"nmax={nmax}, lmin={lmin}, lmax={lmax}")
-    labels = neighbour_labels(n_elements, nmax, lmax, lmin)
+    labels = neighbour_labels(n_elements, *_limits(nmax, lmax, lmin, degree), l_weight)
     return [ACEFunction(mu0, *lab) for mu0 in range(n_elements) for lab in labels]
 
 
-def count_functions(n_elements: int, nmax, lmax, lmin=None) -> dict[int, int]:
+def count_functions(n_elements: int, nmax, lmax, lmin=None, degree=None,
+                    l_weight: float = 1.5) -> dict[int, int]:
     """Number of functions per center element, by rank: {rank: count}."""
-    n_ranks = len(nmax)
-    labels = neighbour_labels(n_elements, per_rank(nmax, n_ranks, "nmax"),
-                              per_rank(lmax, n_ranks, "lmax"), per_rank(lmin, n_ranks, "lmin", 0))
+    labels = neighbour_labels(n_elements, *_limits(nmax, lmax, lmin, degree), l_weight)
     counts: dict[int, int] = {}
     for lab in labels:
         counts[len(lab[1])] = counts.get(len(lab[1]), 0) + 1

@@ -45,6 +45,12 @@ class ACE(DescriptorBase):
         lmax [0, 2, 2, 1]. ``lmax[0]`` must be 0.
     lmin : list of int or None
         Per-rank smallest l (default 0 for every rank).
+    degree : list of float or None
+        Per-rank total degree: keep a rank-N function only if Σ_t (n_t + degree_l_weight·l_t) ≤
+        degree[N-1] (ACEpotentials.jl-style sparse selection inside the nmax/lmax box); None
+        (default): the full box.
+    degree_l_weight : float
+        Weight of l in ``degree`` (default 1.5, ACE1x's wL).
     rcut : float or list of list of float
         Cutoff, Å: one number or an (n_el × n_el) list [center][neighbour] (default 5.0).
     radial_lambda : float, list of list of float, or None
@@ -60,7 +66,7 @@ class ACE(DescriptorBase):
         lmax+1, nbase); None (default): R_nl = g_n.
     functions : list of dict or None
         Explicit basis (``.yace`` function dicts: mu0, mus, ns, ls, ms_combs, ctildes); when
-        given, ``nmax``, ``lmax`` and ``lmin`` only describe it and are not used to enumerate.
+        given, ``nmax``, ``lmax``, ``lmin`` and ``degree`` only describe it and are not used.
 
     Notes
     -----
@@ -75,6 +81,7 @@ class ACE(DescriptorBase):
 
     def __init__(self, *, elements: list[str], nmax: list[int] = (8, 2, 2, 1),
                  lmax: list[int] = (0, 2, 2, 1), lmin: list[int] | None = None,
+                 degree: list[float] | None = None, degree_l_weight: float = 1.5,
                  rcut: PairValue = 5.0, radial_lambda: PairValue | None = None,
                  dcut: PairValue = 0.0, r_in: PairValue = 0.0, dr_in: PairValue = 0.0,
                  radcoefficients: list | None = None, functions: list[dict] | None = None):
@@ -82,6 +89,8 @@ class ACE(DescriptorBase):
         self.nmax = list(nmax)
         self.lmax = list(lmax)
         self.lmin = None if lmin is None else list(lmin)
+        self.degree = None if degree is None else list(degree)
+        self.degree_l_weight = degree_l_weight
         self.rcut = rcut
         self.radial_lambda = radial_lambda
         self.dcut = dcut
@@ -122,8 +131,8 @@ class ACE(DescriptorBase):
 
     # -- spec ---------------------------------------------------------------------------------
     def _key(self):
-        plain = (self.elements, self.nmax, self.lmax, self.lmin, self.rcut, self.radial_lambda,
-                 self.dcut, self.r_in, self.dr_in)
+        plain = (self.elements, self.nmax, self.lmax, self.lmin, self.degree, self.degree_l_weight,
+                 self.rcut, self.radial_lambda, self.dcut, self.r_in, self.dr_in)
         return repr(plain), id(self.radcoefficients), id(self.functions)
 
     def _prepare(self):
@@ -136,7 +145,8 @@ class ACE(DescriptorBase):
             raise ConfigError(f"ACE: 'elements' must be distinct element symbols, got {elements!r}")
         n_el = len(elements)
         if self.functions is None:
-            functions = enumerate_functions(n_el, self.nmax, self.lmax, self.lmin)
+            functions = enumerate_functions(n_el, self.nmax, self.lmax, self.lmin, self.degree,
+                                            self.degree_l_weight)
         else:
             functions = [f if isinstance(f, ACEFunction) else ACEFunction.from_yace(f) for f in self.functions]
             if not functions:
