@@ -258,3 +258,12 @@ def ace_kernel(tables, radial, offsets, species, neighbour_species, vectors, dis
     for i in prange(offsets.shape[0] - 1):
         _center(i, tables, radial, offsets, species, neighbour_species, vectors, dist, values,
                 grad, with_grad)
+
+
+@njit(cache=True, fastmath=False)
+def ace_kernel_serial(tables, radial, offsets, species, neighbour_species, vectors, dist, values,
+                      grad, with_grad):
+    """:func:`ace_kernel` on one thread (small structures: no thread start-up and wake-up cost)."""
+    for i in range(offsets.shape[0] - 1):
+        _center(i, tables, radial, offsets, species, neighbour_species, vectors, dist, values,
+                grad, with_grad)

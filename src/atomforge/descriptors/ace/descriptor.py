@@ -25,11 +25,14 @@ from ase.data import atomic_numbers
 from ...errors import ConfigError, DataError, PotentialFileError
 from ...neighbors import neighbor_list
 from ..base import DescriptorBase, DescriptorOutput, as_frame
-from ._kernels import ace_kernel
+from ._kernels import ace_kernel, ace_kernel_serial
 from .basis import ACEFunction, enumerate_functions
 from .tables import basis_sizes, build_tables, check_function, pair_matrix, radial_coefficients
 
 PairValue = float | list[list[float]]
+
+#: Below this many neighbour pairs the kernel runs on one thread (thread wake-up costs more).
+SERIAL_PAIRS = 2000
 
 
 class ACE(DescriptorBase):
@@ -74,7 +77,7 @@ class ACE(DescriptorBase):
     labels for every element; elements with fewer functions have zero features at the end).
     ``compute`` returns ``grad[p] = +∂B_i/∂r_j`` in 1/Å, one self row per center (first among its
     rows), then one row per neighbour image. The kernel runs in parallel over atoms on numba's
-    threads.
+    threads (on one thread below ``SERIAL_PAIRS`` pairs).
     """
 
     name: ClassVar[str] = "ace"
@@ -236,13 +239,14 @@ class ACE(DescriptorBase):
         n_feat = self.n_features
         values = np.zeros((n_atoms, n_feat))
         neighbour_types = np.ascontiguousarray(types[j])
+        kernel = ace_kernel_serial if len(dist) < SERIAL_PAIRS else ace_kernel
         if not gradients:
-            ace_kernel(tables, radial, offsets, types, neighbour_types, vectors, dist, values,
+            kernel(tables, radial, offsets, types, neighbour_types, vectors, dist, values,
                        np.zeros((0, n_feat, 3)), False)
             return DescriptorOutput(values=values, numbers=numbers)
         n_rows = len(dist) + n_atoms
         grad = np.zeros((n_rows, n_feat, 3))
-        ace_kernel(tables, radial, offsets, types, neighbour_types, vectors, dist, values, grad, True)
+        kernel(tables, radial, offsets, types, neighbour_types, vectors, dist, values, grad, True)
         self_rows = offsets[:-1] + np.arange(n_atoms)
         is_self = np.zeros(n_rows, dtype=bool)
         is_self[self_rows] = True
