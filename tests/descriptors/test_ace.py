@@ -154,16 +154,15 @@ def chebexpcos(r, rc, lam, nbase):
 
 
 def test_radial_base_definition_and_derivative():
-    g, dg = np.empty(7), np.empty(7)
-    gp, gm, _ = np.empty(7), np.empty(7), np.empty(7)
+    g, dg, gp, gm, scratch = (np.empty(7) for _ in range(5))
     for r in (0.4, 1.7, 3.3, 4.95):
         radial_base(r, 5.0, 0.25, 0.0, 0.0, 0.0, g, dg)
         np.testing.assert_allclose(g, chebexpcos(r, 5.0, 0.25, 7), rtol=1e-13, atol=1e-15)
     for r in (1.05, 1.9, 4.2, 4.93):  # with an inner taper (1.0, 1.2) and a dcut taper (4.9, 5.0)
         args = (5.0, 3.3, 0.1, 1.2, 0.2)
         radial_base(r, *args, g, dg)
-        radial_base(r + 1e-6, *args, gp, _)
-        radial_base(r - 1e-6, *args, gm, _)
+        radial_base(r + 1e-6, *args, gp, scratch)
+        radial_base(r - 1e-6, *args, gm, scratch)
         np.testing.assert_allclose(dg, (gp - gm) / 2e-6, rtol=1e-6, atol=1e-8)
     radial_base(0.99, *args, g, dg)
     assert not g.any() and not dg.any()

@@ -15,7 +15,6 @@ the center element, so feature k means the same label for every center element.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,7 +71,7 @@ class ACEFunction:
         rank = len(spec["ns"])
         ms = np.asarray(spec["ms_combs"], dtype=np.int64).reshape(-1, rank)
         coefs = np.asarray(spec["ctildes"], dtype=np.float64)
-        if len(coefs) != len(ms):  # several densities: ctildes of each combination, density-major
+        if len(coefs) != len(ms):  # several densities: ctildes[combination * ndensity + density]
             ndens = len(coefs) // len(ms)
             coefs = coefs.reshape(len(ms), ndens)[:, 0]
         return cls(int(spec["mu0"]), tuple(map(int, spec["mus"])), tuple(map(int, spec["ns"])),

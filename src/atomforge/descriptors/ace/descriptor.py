@@ -105,7 +105,14 @@ class ACE(DescriptorBase):
 
     @classmethod
     def from_yace(cls, path) -> "ACE":
-        """The descriptor of a ``.yace`` file's basis (its functions in file order per element)."""
+        """The descriptor of a ``.yace`` file's basis (its functions in file order per element).
+
+        Bonds give rcut, λ (``radparameters[0]``), dcut, the inner cutoff (``rcut_in``,
+        ``dcut_in``; ``inner_cutoff_type: distance``) and ``radcoefficients``; functions give the
+        m-combinations and ``ctildes`` of density 0. A FitSNAP or descriptor file has unit
+        coefficients, so B is the plain coupled product; in a fitted potential's file ``ctildes``
+        already include the fitted coefficients.
+        """
         from ...lammps.yace import read_yace
 
         doc = read_yace(path)
