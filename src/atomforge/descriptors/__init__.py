@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from .base import Descriptor, DescriptorOutput
+from .ace import ACE
 from .snap import Bispectrum
 
-DESCRIPTORS: dict[str, type] = {"snap": Bispectrum}
+DESCRIPTORS: dict[str, type] = {"snap": Bispectrum, "ace": ACE}
 
 
 def make_descriptor(spec: dict) -> Descriptor:
@@ -21,4 +22,4 @@ def make_descriptor(spec: dict) -> Descriptor:
     return DESCRIPTORS[name].from_dict(spec)
 
 
-__all__ = ["DESCRIPTORS", "Bispectrum", "Descriptor", "DescriptorOutput", "make_descriptor"]
+__all__ = ["ACE", "DESCRIPTORS", "Bispectrum", "Descriptor", "DescriptorOutput", "make_descriptor"]
