@@ -7,7 +7,7 @@ Cases
 - "140": python-ace's own basis for Cu (``create_multispecies_basis_config`` with
   nradmax_by_orders [8, 4, 3, 2], lmax_by_orders [0, 3, 2, 1], ChebExpCos λ 5.25, rcut 5 Å,
   dcut 0.01 Å: 142 B functions, 141 after python-ace's conversion to the C-tilde ``.yace``).
-  atomforge reads that ``.yace`` (``ACE.from_yace``) and computes values + per-pair gradients;
+  atomforge reads that ``.yace`` (``atomforge.lammps.yace.read_ace_descriptor``) and computes values + per-pair gradients;
   python-ace computes the same file's projections and ``forces_bfuncs`` (C-tilde evaluator), and
   the 142 B functions' projections and gradients (B evaluator). The reference time is the faster
   of the two python-ace evaluators, on a prebuilt atomic environment (neighbour list not timed);
@@ -47,10 +47,10 @@ MEMORY_SCRIPT = """
 import resource, sys
 import numpy as np
 from ase.build import bulk
-from atomforge.descriptors import ACE
+from atomforge.lammps.yace import read_ace_descriptor
 a = bulk("Cu", "fcc", a=3.615).repeat((25, 20, 20))
 a.positions += np.random.default_rng(0).normal(0.0, 0.05, a.positions.shape)
-desc = ACE.from_yace(sys.argv[1])
+desc = read_ace_descriptor(sys.argv[1])
 out = desc.compute(a, gradients=True)
 print(len(a), out.grad.shape[0], out.grad.shape[1], out.grad.nbytes,
       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
@@ -115,7 +115,7 @@ def case_140(tmp):
     from pyace.basis import ACECTildeBasisSet
     from pyace.evaluator import ACEBEvaluator, ACECTildeEvaluator
 
-    from atomforge.descriptors import ACE
+    from atomforge.lammps.yace import read_ace_descriptor
 
     atoms = structure(1)
     bbasis = pyace_basis(["Cu"], [8, 4, 3, 2], [0, 3, 2, 1], 5.25)
@@ -124,7 +124,7 @@ def case_140(tmp):
     cbasis = ACECTildeBasisSet(path)
     run_b, _ = pyace_timer(bbasis, ACEBEvaluator, atoms)
     run_c, result_c = pyace_timer(cbasis, ACECTildeEvaluator, atoms)
-    desc = ACE.from_yace(path)
+    desc = read_ace_descriptor(path)
     out = desc.compute(atoms, gradients=True)
     t_ours = best_of(lambda: desc.compute(atoms, gradients=True))
     t_values = best_of(lambda: desc.compute(atoms))

@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from ..descriptors.ace.basis import ACEFunction
+from ..descriptors.ace.descriptor import ACE
 from ..errors import PotentialFileError
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -128,3 +130,37 @@ def read_yace(path) -> YaceFile:
     return YaceFile(elements=elements, e0=[float(x) for x in doc.get("E0", [0.0] * n)], bonds=bonds,
                     functions=functions, embeddings=dict(doc.get("embeddings", {})),
                     delta_spline_bins=float(doc.get("deltaSplineBins", 0.001)))
+
+
+def read_ace_descriptor(path) -> ACE:
+    """The descriptor of a ``.yace`` file's basis (its functions in file order per element).
+
+    Bonds give rcut, λ (``radparameters[0]``), dcut, the inner cutoff (``rcut_in``,
+    ``dcut_in``; ``inner_cutoff_type: distance``) and ``radcoefficients``; functions give the
+    m-combinations and ``ctildes`` of density 0. A FitSNAP or descriptor file has unit
+    coefficients, so B is the plain coupled product; in a fitted potential's file ``ctildes``
+    already include the fitted coefficients.
+    """
+    doc = read_yace(path)
+    for (a, b), bond in doc.bonds.items():
+        if bond["radbasename"] != "ChebExpCos":
+            raise PotentialFileError(f"{path}: bond {[a, b]} uses radial base "
+                                     f"{bond['radbasename']!r}; atomforge reads ChebExpCos only")
+        kind = bond.get("inner_cutoff_type", "distance")
+        if kind != "distance" and float(bond.get("rcut_in", 0.0)) > 0:
+            raise PotentialFileError(f"{path}: bond {[a, b]}: inner_cutoff_type {kind!r} with "
+                                     "rcut_in > 0 is not supported (only 'distance')")
+    funcs = [ACEFunction.from_yace(spec) for spec in doc.functions]
+    ranks = max(f.rank for f in funcs)
+    nmax = [max([max(f.ns) for f in funcs if f.rank == r], default=1) for r in range(1, ranks + 1)]
+    lmax = [max([max(f.ls) for f in funcs if f.rank == r], default=0) for r in range(1, ranks + 1)]
+    lmin = [min([min(f.ls) for f in funcs if f.rank == r], default=0) for r in range(1, ranks + 1)]
+
+    def matrix(key, default=0.0):
+        return doc.pair_array(key, default).tolist()
+
+    return ACE(elements=doc.elements, nmax=nmax, lmax=lmax, lmin=lmin, rcut=matrix("rcut"),
+               radial_lambda=matrix("radparameters"), dcut=matrix("dcut"),
+               r_in=matrix("rcut_in"), dr_in=matrix("dcut_in"),
+               radcoefficients=doc.radial_coefficients().tolist(),
+               functions=[f.to_yace() for f in funcs])

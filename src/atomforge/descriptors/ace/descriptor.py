@@ -12,7 +12,7 @@ Lysogorskiy et al., npj Comput. Mater. 7, 97 (2021). Per atom i of element μ0:
 
 The functions are either enumerated (complete, independent, even Σl; see
 :mod:`~atomforge.descriptors.ace.basis`) from per-rank ``nmax``/``lmax``/``lmin``, or given
-explicitly (``functions``, e.g. read from a ``.yace`` file with :meth:`ACE.from_yace`).
+explicitly (``functions``, e.g. read from a ``.yace`` file with :func:`atomforge.lammps.yace.read_ace_descriptor`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import ClassVar
 import numpy as np
 from ase.data import atomic_numbers
 
-from ...errors import ConfigError, DataError, PotentialFileError
+from ...errors import ConfigError, DataError
 from ...neighbors import neighbor_list
 from ..base import DescriptorBase, DescriptorOutput, as_frame
 from ._kernels import ace_kernel, ace_kernel_serial
@@ -103,41 +103,6 @@ class ACE(DescriptorBase):
         self.functions = functions
         self._prepared = None
 
-    @classmethod
-    def from_yace(cls, path) -> "ACE":
-        """The descriptor of a ``.yace`` file's basis (its functions in file order per element).
-
-        Bonds give rcut, λ (``radparameters[0]``), dcut, the inner cutoff (``rcut_in``,
-        ``dcut_in``; ``inner_cutoff_type: distance``) and ``radcoefficients``; functions give the
-        m-combinations and ``ctildes`` of density 0. A FitSNAP or descriptor file has unit
-        coefficients, so B is the plain coupled product; in a fitted potential's file ``ctildes``
-        already include the fitted coefficients.
-        """
-        from ...lammps.yace import read_yace
-
-        doc = read_yace(path)
-        for (a, b), bond in doc.bonds.items():
-            if bond["radbasename"] != "ChebExpCos":
-                raise PotentialFileError(f"{path}: bond {[a, b]} uses radial base "
-                                         f"{bond['radbasename']!r}; atomforge reads ChebExpCos only")
-            kind = bond.get("inner_cutoff_type", "distance")
-            if kind != "distance" and float(bond.get("rcut_in", 0.0)) > 0:
-                raise PotentialFileError(f"{path}: bond {[a, b]}: inner_cutoff_type {kind!r} with "
-                                         "rcut_in > 0 is not supported (only 'distance')")
-        funcs = [ACEFunction.from_yace(spec) for spec in doc.functions]
-        ranks = max(f.rank for f in funcs)
-        nmax = [max([max(f.ns) for f in funcs if f.rank == r], default=1) for r in range(1, ranks + 1)]
-        lmax = [max([max(f.ls) for f in funcs if f.rank == r], default=0) for r in range(1, ranks + 1)]
-        lmin = [min([min(f.ls) for f in funcs if f.rank == r], default=0) for r in range(1, ranks + 1)]
-
-        def matrix(key, default=0.0):
-            return doc.pair_array(key, default).tolist()
-
-        return cls(elements=doc.elements, nmax=nmax, lmax=lmax, lmin=lmin, rcut=matrix("rcut"),
-                   radial_lambda=matrix("radparameters"), dcut=matrix("dcut"),
-                   r_in=matrix("rcut_in"), dr_in=matrix("dcut_in"),
-                   radcoefficients=doc.radial_coefficients().tolist(),
-                   functions=[f.to_yace() for f in funcs])
 
     # -- spec ---------------------------------------------------------------------------------
     def _key(self):
