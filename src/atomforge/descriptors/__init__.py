@@ -8,8 +8,9 @@ from __future__ import annotations
 from ..errors import ConfigError
 from .base import Descriptor, DescriptorOutput
 from .snap import Bispectrum
+from .so3 import PowerSpectrumSO3
 
-DESCRIPTORS: dict[str, type] = {"snap": Bispectrum}
+DESCRIPTORS: dict[str, type] = {"snap": Bispectrum, "so3": PowerSpectrumSO3}
 
 
 def make_descriptor(spec: dict) -> Descriptor:
