@@ -10,6 +10,9 @@ largest |entry| of the array compared (as in ``test_snap``).
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import numpy as np
 import pytest
 from ase.build import bulk
@@ -81,7 +84,7 @@ def lammps_rows(atoms, d: PowerSpectrumSO3, chunk: int = 128):
     for start in range(0, n, chunk):
         own = list(range(start, min(n, start + chunk)))
         species = [symbols[a] for a in own] + list(d.elements)       # own types, then the rest
-        with open(f"/tmp/atomforge_so3_{id(d)}.desc", "w") as f:  # noqa: PTH123
+        with tempfile.NamedTemporaryFile("w", suffix=".mliap.descriptor", delete=False) as f:
             f.write(f"rcutfac {d.rcutfac!r}\nnmax {d.nmax}\nlmax {d.lmax}\nalpha {d.alpha!r}\n"
                     f"nelems {len(species)}\nelems {' '.join('X' for _ in species)}\n"
                     f"radelems {' '.join(repr(radius[s]) for s in species)}\n"
@@ -98,6 +101,7 @@ def lammps_rows(atoms, d: PowerSpectrumSO3, chunk: int = 128):
             s.run0()
             arr = np.array(s.lmp.numpy.extract_compute("m", 0, 2))
             rot = s.prism.rot_mat
+        os.unlink(path)
         block = arr[:, : len(species) * (nf + 1)].reshape(len(arr), len(species), nf + 1)
         own_block = block[:, : len(own), 1:]                          # (rows, n_own, nf)
         values[own] = own_block[0]
