@@ -29,6 +29,7 @@ for _var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MK
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import subprocess  # noqa: E402
@@ -93,6 +94,20 @@ def best_time(f, budget: float) -> tuple[float, int]:
     return min(times), len(times)
 
 
+@contextlib.contextmanager
+def quiet_stdout():
+    """Send file descriptor 1 to /dev/null (``compute mliap`` writes to C++ std::cout)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 1)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
 def time_lammps(descriptor, atoms, budget):
     """Seconds per evaluation of LAMMPS ML-IAP's pair and compute routes, same descriptor file."""
     from atomforge.lammps.mliap import descriptor_file
@@ -116,7 +131,7 @@ def time_lammps(descriptor, atoms, budget):
                               "thermo_style custom step c_m[1][2]"],
         }
         for route, commands in routes.items():
-            with LammpsSession(atoms, ["Cu"]) as s:
+            with quiet_stdout(), LammpsSession(atoms, ["Cu"]) as s:
                 s.commands(["neighbor 0.0 bin", "thermo 1"] + commands)
                 s.run0()
                 t, k = best_time(lambda: s.command("run 1 pre no post no"), budget)
