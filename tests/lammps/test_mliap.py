@@ -63,7 +63,8 @@ def lammps_results(atoms, pair_lines):
 def assert_close(ours, ref, what, rtol=1e-8):
     ours, ref = np.asarray(ours), np.asarray(ref)
     err = np.abs(ours - ref).max()
-    assert err <= rtol * max(1.0, np.abs(ref).max()), f"{what}: max |diff| {err:.3g}, scale {np.abs(ref).max():.3g}"
+    scale = np.abs(ref).max()
+    assert err <= rtol * max(1.0, scale), f"{what}: max |diff| {err:.3g}, scale {scale:.3g}"
 
 
 SO3 = PowerSpectrumSO3(elements=SPECIES, nmax=3, lmax=3, alpha=1.6, rcutfac=4.6, radii=[0.5, 0.55],
@@ -106,7 +107,8 @@ def test_files_hold_the_coefficients_in_model_order(tmp_path):
     assert desc == {"rcutfac": "4.6", "nmax": "3", "lmax": "3", "alpha": "1.6", "nelems": "2",
                     "elems": "Ni Mo", "radelems": "0.5 0.55", "welems": "28 42"}
     assert written["files"][2].read_text().splitlines()[1:] == [
-        "pair_style hybrid/overlay zbl 1.2 2.1 mliap model quadratic p.mliap.model descriptor so3 p.mliap.descriptor",
+        "pair_style hybrid/overlay zbl 1.2 2.1 mliap model quadratic p.mliap.model "
+        "descriptor so3 p.mliap.descriptor",
         "pair_coeff 1 1 zbl 28.0 28.0", "pair_coeff 1 2 zbl 28.0 42.0", "pair_coeff 2 2 zbl 42.0 42.0",
         "pair_coeff * * mliap Ni Mo"]
 
@@ -116,7 +118,8 @@ def test_what_lammps_cannot_hold_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="integers"):
         write_mliap(random_potential(fractional, False), tmp_path)
     with pytest.raises(ConfigError, match="quadratic model"):
-        write_mliap(random_potential(Bispectrum(elements=SPECIES, twojmax=2, quadratic=True), False), tmp_path)
+        appended = Bispectrum(elements=SPECIES, twojmax=2, quadratic=True)
+        write_mliap(random_potential(appended, False), tmp_path)
     with pytest.raises(ConfigError, match="not among the descriptor elements"):
         pot = random_potential(SO3, False)
         pot.model.species = ["Ni", "Cu"]

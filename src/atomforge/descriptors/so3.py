@@ -10,8 +10,9 @@ LAMMPS implements). For a center i with neighbours j (weights w_j, distances r_j
     p_{n1 n2 l} = 2√2 π / √(2l+1) · Σ_m c_{n1 lm} c*_{n2 lm}              n2 ≤ n1
 
 with f_c(r) = ½(cos(π r / r_c) + 1), r_c = ``rcutfac``, i_l the modified spherical Bessel functions
-of the first kind, and g_n = Σ_a W_na φ_a, φ_a(r) = (r_c − r)^{a+2} / √(2 r_c^{2a+7} / ((2a+5)(2a+6)(2a+7))),
-W = S^{−1/2} with S the overlap of the φ_a (so the g_n are orthonormal on (0, r_c) with weight r²).
+of the first kind, and g_n = Σ_a W_na φ_a with
+φ_a(r) = (r_c − r)^{a+2} / √(2 r_c^{2a+7} / ((2a+5)(2a+6)(2a+7))), a = 1..nmax, and W = S^{−1/2}
+with S the overlap of the φ_a (so the g_n are orthonormal on (0, r_c) with weight r²).
 The integral is the Chebyshev–Gauss quadrature of LAMMPS (N = 10 (nmax + lmax + 1) nodes); R_nl and
 its derivatives are tabulated once per setting and interpolated (quintic Hermite, error below 1e-13 of
 max |R|). Features come in LAMMPS order: n1 = 1..nmax, n2 = 1..n1, l = 0..lmax.

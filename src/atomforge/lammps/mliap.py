@@ -31,7 +31,8 @@ def _per_species(descriptor, key: str, species: list[str]) -> list[float]:
     index = {s: k for k, s in enumerate(descriptor.elements)}
     missing = [s for s in species if s not in index]
     if missing:
-        raise ConfigError(f"model species {missing} are not among the descriptor elements {descriptor.elements}")
+        raise ConfigError(f"model species {missing} are not among the descriptor elements "
+                          f"{descriptor.elements}")
     return [float(getattr(descriptor, key)[index[s]]) for s in species]
 
 
