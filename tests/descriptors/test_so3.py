@@ -24,6 +24,7 @@ from atomforge.descriptors._so3_kernels import bessel_i
 from atomforge.descriptors.so3 import PowerSpectrumSO3, radial_table
 from atomforge.errors import ConfigError
 from atomforge.lammps.session import LammpsSession
+from conformance import ELEMENTS, descriptor_checks
 
 RTOL = 1e-8
 
@@ -203,6 +204,14 @@ def test_radial_table_interpolates_within_tolerance_between_grid_points():
     f, df = interpolate_many(r, h, table)
     np.testing.assert_allclose(f, exact[..., 0], rtol=0, atol=1e-13 * np.abs(table[..., 0]).max())
     np.testing.assert_allclose(df, exact[..., 1], rtol=0, atol=1e-11 * np.abs(table[..., 1]).max())
+
+
+@pytest.mark.parametrize("spec", [dict(nmax=1, lmax=0, alpha=0.8, rcutfac=3.9, radii=[0.5, 0.45],
+                                       weights=[1.0, 0.63]),
+                                  dict(nmax=3, lmax=6, alpha=3.0, rcutfac=4.2, radii=[0.6, 0.5])],
+                         ids=["n1-l0-radii-weights", "n3-l6-large-radii"])
+def test_conformance_of_other_settings(spec):
+    descriptor_checks(PowerSpectrumSO3(elements=ELEMENTS, **spec))
 
 
 def test_weights_scale_single_element_values_quadratically():
