@@ -9,8 +9,9 @@ from ..errors import ConfigError
 from .base import Descriptor, DescriptorOutput
 from .ace import ACE
 from .snap import Bispectrum
+from .so3 import PowerSpectrumSO3
 
-DESCRIPTORS: dict[str, type] = {"snap": Bispectrum, "ace": ACE}
+DESCRIPTORS: dict[str, type] = {"snap": Bispectrum, "so3": PowerSpectrumSO3, "ace": ACE}
 
 
 def make_descriptor(spec: dict) -> Descriptor:
@@ -22,4 +23,4 @@ def make_descriptor(spec: dict) -> Descriptor:
     return DESCRIPTORS[name].from_dict(spec)
 
 
-__all__ = ["ACE", "DESCRIPTORS", "Bispectrum", "Descriptor", "DescriptorOutput", "make_descriptor"]
+__all__ = ["ACE", "DESCRIPTORS", "Bispectrum", "Descriptor", "DescriptorOutput", "PowerSpectrumSO3", "make_descriptor"]

@@ -15,6 +15,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 import numpy as np
 
 from ..data.frame import Frame
+from ..errors import ConfigError
 from ..hyperparameters import check_keys, hyperparameters, jsonable
 
 
@@ -76,6 +77,19 @@ class Descriptor(Protocol):
 
     @classmethod
     def from_dict(cls, spec: dict) -> "Descriptor": ...
+
+
+def per_element(owner: str, key: str, value, elements: list[str], default: float) -> list[float]:
+    """A per-element setting as a list in ``elements`` order, from None (all ``default``), a list,
+    or a dict element → value (missing elements get ``default``)."""
+    if value is None:
+        return [default] * len(elements)
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(elements))
+        if unknown:
+            raise ConfigError(f"{owner}: {key} names elements {unknown} that are not in {elements}")
+        return [float(value.get(s, default)) for s in elements]
+    return list(value)
 
 
 class DescriptorBase:

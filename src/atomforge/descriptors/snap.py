@@ -17,20 +17,8 @@ from ..errors import ConfigError, DataError
 from ..neighbors import neighbor_list
 from ._snap_kernels import bispectrum_gradients, bispectrum_values, quadratic_kernel
 from ._snap_tables import bispectrum_triples, snap_tables
-from .base import DescriptorBase, DescriptorOutput, as_frame
+from .base import DescriptorBase, DescriptorOutput, as_frame, per_element
 
-
-
-def _per_element(value, elements: list[str], default: float) -> list[float]:
-    """A per-element list from None (all ``default``), a list, or a dict element → value."""
-    if value is None:
-        return [default] * len(elements)
-    if isinstance(value, dict):
-        unknown = sorted(set(value) - set(elements))
-        if unknown:
-            raise ConfigError(f"Bispectrum: elements {unknown} are not in the elements {elements}")
-        return [float(value.get(s, default)) for s in elements]
-    return list(value)
 
 
 class Bispectrum(DescriptorBase):
@@ -86,8 +74,8 @@ class Bispectrum(DescriptorBase):
         self.rcutfac = rcutfac
         self.rfac0 = rfac0
         self.rmin0 = rmin0
-        self.radii = _per_element(radii, self.elements, 0.5)
-        self.weights = _per_element(weights, self.elements, 1.0)
+        self.radii = per_element("Bispectrum", "radii", radii, self.elements, 0.5)
+        self.weights = per_element("Bispectrum", "weights", weights, self.elements, 1.0)
         self.switchflag = switchflag
         self.bzeroflag = bzeroflag
         self.quadratic = quadratic

@@ -17,6 +17,8 @@ from ..errors import ConfigError
 EXPORTERS: dict[str, str] = {
     "descriptor:snap+linear": "atomforge.lammps.snap_convert:export_snap",
     "descriptor:snap+quadratic": "atomforge.lammps.snap_convert:export_snap",
+    "descriptor:so3+linear": "atomforge.lammps.mliap:write_mliap",
+    "descriptor:so3+quadratic": "atomforge.lammps.mliap:write_mliap",
     "meam_spline": "atomforge.lammps.meam_spline:export_meam_spline",
 }
 
