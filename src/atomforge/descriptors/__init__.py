@@ -6,10 +6,11 @@
 from __future__ import annotations
 
 from ..errors import ConfigError
+from .acsf import ACSF, WeightedACSF
 from .base import Descriptor, DescriptorOutput
 from .snap import Bispectrum
 
-DESCRIPTORS: dict[str, type] = {"snap": Bispectrum}
+DESCRIPTORS: dict[str, type] = {"snap": Bispectrum, "acsf": ACSF, "wacsf": WeightedACSF}
 
 
 def make_descriptor(spec: dict) -> Descriptor:
@@ -21,4 +22,4 @@ def make_descriptor(spec: dict) -> Descriptor:
     return DESCRIPTORS[name].from_dict(spec)
 
 
-__all__ = ["DESCRIPTORS", "Bispectrum", "Descriptor", "DescriptorOutput", "make_descriptor"]
+__all__ = ["ACSF", "DESCRIPTORS", "Bispectrum", "Descriptor", "DescriptorOutput", "make_descriptor", "WeightedACSF"]
