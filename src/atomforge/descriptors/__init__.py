@@ -8,9 +8,10 @@ from __future__ import annotations
 from ..errors import ConfigError
 from .acsf import ACSF, WeightedACSF
 from .base import Descriptor, DescriptorOutput
+from .ead import EAD
 from .snap import Bispectrum
 
-DESCRIPTORS: dict[str, type] = {"snap": Bispectrum, "acsf": ACSF, "wacsf": WeightedACSF}
+DESCRIPTORS: dict[str, type] = {"snap": Bispectrum, "acsf": ACSF, "wacsf": WeightedACSF, "ead": EAD}
 
 
 def make_descriptor(spec: dict) -> Descriptor:
@@ -22,4 +23,4 @@ def make_descriptor(spec: dict) -> Descriptor:
     return DESCRIPTORS[name].from_dict(spec)
 
 
-__all__ = ["ACSF", "DESCRIPTORS", "Bispectrum", "Descriptor", "DescriptorOutput", "make_descriptor", "WeightedACSF"]
+__all__ = ["ACSF", "DESCRIPTORS", "Bispectrum", "Descriptor", "DescriptorOutput", "EAD", "make_descriptor", "WeightedACSF"]
