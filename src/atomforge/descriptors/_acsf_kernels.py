@@ -47,11 +47,12 @@ def _radial(p0, p1, env, kind, rc, g2, values, grad, row0, with_grad):
 
 @njit(cache=True, fastmath=False)
 def _angular(p0, p1, env, kind, rc, table, pair_channel, offset, with_rjk, values, grad, row0,
-             with_grad, scratch):
+             with_grad, scratch, fcut):
     """G4 (``with_rjk``) or G5 of one center, written from column ``offset`` on.
 
     ``table`` = (params (n, 3) [η, ζ, λ], coef (n,) 2^(1−ζ), eta_index (n,), etas (n_eta,),
-    zl_index (n,), zetas_lambdas (n_zl, 2)); ``scratch`` holds n_eta + 2 n_zl floats.
+    zl_index (n,), zetas_lambdas (n_zl, 2)); ``scratch`` holds n_eta + 2 n_zl floats and
+    ``fcut`` (2, ≥ n_neighbours) gets f_c and df_c/dr of each neighbour.
     """
     vectors, dist, chan, weight = env[1], env[2], env[3], env[4]
     params, coef, eta_index, etas, zl_index, zl = table
@@ -63,9 +64,11 @@ def _angular(p0, p1, env, kind, rc, table, pair_channel, offset, with_rjk, value
     dpw = scratch[n_eta + n_zl:n_eta + 2 * n_zl]
     nn = p1 - p0
     for n in range(nn):
+        fcut[0, n], fcut[1, n] = cutoff_and_derivative(kind, dist[p0 + n], rc)
+    for n in range(nn):
         pn = p0 + n
         rn = dist[pn]
-        fn, dfn = cutoff_and_derivative(kind, rn, rc)
+        fn, dfn = fcut[0, n], fcut[1, n]
         xn, yn, zn = vectors[pn, 0], vectors[pn, 1], vectors[pn, 2]
         for m in range(n + 1, nn):
             pm = p0 + m
@@ -79,7 +82,7 @@ def _angular(p0, p1, env, kind, rc, table, pair_channel, offset, with_rjk, value
                     continue
                 fnm, dfnm = cutoff_and_derivative(kind, rnm, rc)
                 s += rnm * rnm
-            fm, dfm = cutoff_and_derivative(kind, rm, rc)
+            fm, dfm = fcut[0, m], fcut[1, m]
             f = fn * fm * fnm
             cos = (xn * xm + yn * ym + zn * zm) / (rn * rm)
             cos = min(1.0, max(-1.0, cos))
@@ -88,8 +91,15 @@ def _angular(p0, p1, env, kind, rc, table, pair_channel, offset, with_rjk, value
             for v in range(n_zl):
                 zeta, lam = zl[v, 0], zl[v, 1]
                 b = 1.0 + lam * cos
-                pw[v] = b**zeta
-                dpw[v] = zeta * lam * b ** (zeta - 1.0)
+                k = int(zeta)
+                if k == zeta and k <= 64:          # integer ζ: b^(ζ−1) by products, no pow
+                    q = 1.0
+                    for _ in range(k - 1):
+                        q *= b
+                else:
+                    q = b ** (zeta - 1.0)
+                pw[v] = q * b
+                dpw[v] = zeta * lam * q
             wt = weight[pn] * weight[pm]
             col = offset + pair_channel[chan[pn], chan[pm]] * n_par
             # ∂f/∂d_n = gn_n d_n + g_nm (d_n − d_m), ∂f/∂d_m = gm_m d_m − g_nm (d_n − d_m)
@@ -126,18 +136,22 @@ def _kernel(chunks, env, kind, rc, g2, g4, g5, pair_channel, n_chan, values, gra
     n4 = g4[0].shape[0] * n_chan[1]
     n_scratch = max(g4[3].shape[0] + 2 * g4[5].shape[0], g5[3].shape[0] + 2 * g5[5].shape[0])
     n_feat = values.shape[1]
+    max_neigh = 0
+    for i in range(offsets.shape[0] - 1):
+        max_neigh = max(max_neigh, offsets[i + 1] - offsets[i])
     for c in prange(chunks.shape[0] - 1):
         scratch = np.empty(n_scratch)
+        fcut = np.empty((2, max_neigh))
         for i in range(chunks[c], chunks[c + 1]):
             p0, p1 = offsets[i], offsets[i + 1]
             row0 = p0 + i
             _radial(p0, p1, env, kind, rc, g2, values[i], grad, row0, with_grad)
             if g4[0].shape[0]:
                 _angular(p0, p1, env, kind, rc, g4, pair_channel, n2, True, values[i], grad,
-                         row0, with_grad, scratch)
+                         row0, with_grad, scratch, fcut)
             if g5[0].shape[0]:
                 _angular(p0, p1, env, kind, rc, g5, pair_channel, n2 + n4, False, values[i],
-                         grad, row0, with_grad, scratch)
+                         grad, row0, with_grad, scratch, fcut)
             if with_grad:
                 for row in range(row0 + 1, row0 + 1 + p1 - p0):
                     for f in range(n_feat):
