@@ -10,6 +10,7 @@ G4 and G5 per pair; :func:`dscribe_columns` maps ours onto it.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from ase.build import bulk, molecule
 from atomforge.descriptors import ACSF, WeightedACSF, make_descriptor
 from atomforge.descriptors.acsf import imbalzano_angular, imbalzano_radial
 from atomforge.errors import ConfigError
+import conformance
 from conformance import (check_gradients_equal_finite_differences, check_virial_equals_strain_derivative,
                          triclinic_nial)
 from naive.acsf import symmetry_functions
@@ -28,6 +30,21 @@ from naive.acsf import symmetry_functions
 G2 = [(0.0, 0.0), (0.5, 0.0), (0.9, 1.3), (2.0, 2.4)]
 G4 = [(0.05, 1.0, 1.0), (0.1, 2.0, -1.0), (0.02, 4.0, 1.0)]
 G5 = [(0.05, 1.0, -1.0), (0.3, 3.0, 1.0)]
+
+
+@functools.cache
+def _triclinic():
+    return triclinic_nial()          # deterministic but slow to build (random sequential addition)
+
+
+def triclinic():
+    return _triclinic().copy()
+
+
+@pytest.fixture
+def cached_triclinic(monkeypatch):
+    """The conformance checks below build their cell through this cache."""
+    monkeypatch.setattr(conformance, "triclinic_nial", triclinic)
 
 
 def ethanol():
@@ -127,7 +144,7 @@ def test_values_and_gradients_equal_pyxtal_ff(name):
 # -- term-by-term reference -----------------------------------------------------------------------
 @pytest.mark.parametrize("cutoff_function", ["cosine", "poly3"])
 def test_values_equal_naive_sums(cutoff_function):
-    atoms, elements, rc = triclinic_nial(), ["Ni", "Al"], 4.1
+    atoms, elements, rc = triclinic(), ["Ni", "Al"], 4.1
     d = ACSF(elements=elements, rcut=rc, cutoff_function=cutoff_function, g2=G2[1:3], g4=G4[:2],
              g5=G5)
     t = {s: k for k, s in enumerate(elements)}
@@ -140,7 +157,7 @@ def test_values_equal_naive_sums(cutoff_function):
 
 
 def test_weighted_values_equal_naive_sums():
-    atoms, elements, rc = triclinic_nial(), ["Ni", "Al"], 4.1
+    atoms, elements, rc = triclinic(), ["Ni", "Al"], 4.1
     w = {"Ni": 1.7, "Al": -0.4}
     d = WeightedACSF(elements=elements, rcut=rc, cutoff_function="tanh", g2=G2[1:3], g4=G4[:2], g5=G5,
                      weights=w)
@@ -154,7 +171,7 @@ def test_weighted_values_equal_naive_sums():
 # -- identities between ACSF and weighted ACSF -----------------------------------------------------
 def test_weighted_equals_weighted_sum_of_element_blocks():
     """wG2 = Σ_e w_e G2[e]; wG4 = Σ_{a≤b} w_a w_b G4[a,b] (values and gradients)."""
-    atoms = triclinic_nial()
+    atoms = triclinic()
     spec = dict(elements=["Ni", "Al"], rcut=4.8, g2="imbalzano", g4="imbalzano", g5=G5, n_intervals=2)
     plain = ACSF(**spec).compute(atoms, gradients=True)
     weighted = WeightedACSF(**spec).compute(atoms, gradients=True)      # w = Z: 28 (Ni), 13 (Al)
@@ -196,7 +213,7 @@ VARIANTS = {
                                    check_virial_equals_strain_derivative],
                          ids=lambda c: c.__name__.removeprefix("check_"))
 @pytest.mark.parametrize("variant", list(VARIANTS))
-def test_gradients_of_variants(variant, check):
+def test_gradients_of_variants(variant, check, cached_triclinic):
     check(VARIANTS[variant]())
 
 

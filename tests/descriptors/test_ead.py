@@ -3,6 +3,7 @@ and finite differences."""
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -14,9 +15,25 @@ from ase.build import bulk, molecule
 from atomforge.descriptors import EAD, make_descriptor
 from atomforge.descriptors.ead import pyxtal_ff_features
 from atomforge.errors import ConfigError
+import conformance
 from conformance import (check_gradients_equal_finite_differences, check_virial_equals_strain_derivative,
                          triclinic_nial)
 from naive.ead import embedded_atom_density
+
+
+@functools.cache
+def _triclinic():
+    return triclinic_nial()          # deterministic but slow to build (random sequential addition)
+
+
+def triclinic():
+    return _triclinic().copy()
+
+
+@pytest.fixture
+def cached_triclinic(monkeypatch):
+    """The conformance checks below build their cell through this cache."""
+    monkeypatch.setattr(conformance, "triclinic_nial", triclinic)
 
 
 def assert_close(ours, ref, rtol):
@@ -28,7 +45,7 @@ def assert_close(ours, ref, rtol):
 
 @pytest.mark.parametrize("cutoff_function, lmax", [("cosine", 3), ("poly2", 2), ("tanh", 0)])
 def test_values_equal_pair_form(cutoff_function, lmax):
-    atoms, rc = triclinic_nial(), 4.7
+    atoms, rc = triclinic(), 4.7
     etas, rs = [0.36, 1.1], [0.0, 1.7, 2.9]
     w = {"Ni": 28.0, "Al": 13.0}
     sym = atoms.get_chemical_symbols()
@@ -58,7 +75,7 @@ VARIANTS = {
                                    check_virial_equals_strain_derivative],
                          ids=lambda c: c.__name__.removeprefix("check_"))
 @pytest.mark.parametrize("variant", list(VARIANTS))
-def test_gradients_of_variants(variant, check):
+def test_gradients_of_variants(variant, check, cached_triclinic):
     check(EAD(elements=["Ni", "Al"], **VARIANTS[variant]))
 
 
