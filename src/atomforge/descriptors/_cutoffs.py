@@ -17,10 +17,13 @@ poly4      x⁵(x(x(x(315 − 70x) − 540) + 420) − 126) + 1   fourth derivat
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import numpy as np
 from numba import njit
 
-CUTOFF_FUNCTIONS = ("cosine", "tanh", "poly1", "poly2", "poly3", "poly4")
+CutoffName = Literal["cosine", "tanh", "poly1", "poly2", "poly3", "poly4"]
+CUTOFF_FUNCTIONS = get_args(CutoffName)
 
 
 @njit(cache=True, fastmath=False)

@@ -20,18 +20,19 @@ Conventions (where implementations differ):
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal, get_args
 
 import numpy as np
 from ase.data import atomic_numbers
 
 from ..errors import ConfigError
 from ._acsf_kernels import angular_table, symmetry_functions
-from ._cutoffs import CUTOFF_FUNCTIONS
+from ._cutoffs import CUTOFF_FUNCTIONS, CutoffName
 from ._neighborhoods import check_elements, neighborhoods, per_element, with_pair_rows
 from .base import DescriptorBase, DescriptorOutput
 
-RADIAL_RULES = ("imbalzano", "centred", "shifted")
+RadialRule = Literal["imbalzano", "centred", "shifted"]
+RADIAL_RULES = get_args(RadialRule)
 
 
 def imbalzano_radial(n_intervals: int, rcut: float, rule: str = "imbalzano") -> np.ndarray:
@@ -96,9 +97,10 @@ class ACSF(DescriptorBase):
 
     name: ClassVar[str] = "acsf"
 
-    def __init__(self, *, elements: list[str], rcut: float = 5.0, cutoff_function: str = "cosine",
-                 g2: list[list[float]] | str = "imbalzano", g4: list[list[float]] | str = "imbalzano",
-                 g5: list[list[float]] | str = (), n_intervals: int = 3,
+    def __init__(self, *, elements: list[str], rcut: float = 5.0, cutoff_function: CutoffName = "cosine",
+                 g2: list[list[float]] | RadialRule = "imbalzano",
+                 g4: list[list[float]] | Literal["imbalzano"] = "imbalzano",
+                 g5: list[list[float]] | Literal["imbalzano"] = (), n_intervals: int = 3,
                  zetas: list[float] = (1.0, 4.0)):
         self.elements = list(elements)
         self.rcut = rcut
@@ -235,9 +237,10 @@ class WeightedACSF(ACSF):
 
     name: ClassVar[str] = "wacsf"
 
-    def __init__(self, *, elements: list[str], rcut: float = 5.0, cutoff_function: str = "cosine",
-                 g2: list[list[float]] | str = "imbalzano", g4: list[list[float]] | str = "imbalzano",
-                 g5: list[list[float]] | str = (), n_intervals: int = 3,
+    def __init__(self, *, elements: list[str], rcut: float = 5.0, cutoff_function: CutoffName = "cosine",
+                 g2: list[list[float]] | RadialRule = "imbalzano",
+                 g4: list[list[float]] | Literal["imbalzano"] = "imbalzano",
+                 g5: list[list[float]] | Literal["imbalzano"] = (), n_intervals: int = 3,
                  zetas: list[float] = (1.0, 4.0),
                  weights: list[float] | dict[str, float] | None = None):
         super().__init__(elements=elements, rcut=rcut, cutoff_function=cutoff_function, g2=g2,

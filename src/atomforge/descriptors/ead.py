@@ -25,7 +25,7 @@ import numpy as np
 from ase.data import atomic_numbers
 
 from ..errors import ConfigError
-from ._cutoffs import CUTOFF_FUNCTIONS
+from ._cutoffs import CUTOFF_FUNCTIONS, CutoffName
 from ._ead_kernels import embedded_atom_density
 from ._neighborhoods import check_elements, neighborhoods, per_element, with_pair_rows
 from .base import DescriptorBase, DescriptorOutput
@@ -75,7 +75,7 @@ class EAD(DescriptorBase):
 
     name: ClassVar[str] = "ead"
 
-    def __init__(self, *, elements: list[str], rcut: float = 5.0, cutoff_function: str = "cosine",
+    def __init__(self, *, elements: list[str], rcut: float = 5.0, cutoff_function: CutoffName = "cosine",
                  lmax: int = 3, etas: list[float] = (0.36,),
                  rs: list[float] = (0.0, 0.75, 1.5, 2.25, 3.0, 3.75, 4.5),
                  weights: list[float] | dict[str, float] | None = None):
