@@ -13,6 +13,7 @@ and an atom with no neighbour.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
@@ -39,6 +40,11 @@ def nial_b2() -> Atoms:
 
 def triclinic_nial() -> Atoms:
     """Six atoms (3 Ni, 3 Al) in a triclinic cell with edges ~4 Å, nearest distance > 2 Å."""
+    return _triclinic_nial().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _triclinic_nial() -> Atoms:
     cell = np.array([[4.1, 0.0, 0.0], [1.3, 3.9, 0.0], [0.7, 1.1, 4.3]])
     rng = np.random.default_rng(3)
     frac = []

@@ -6,12 +6,15 @@
 from __future__ import annotations
 
 from ..errors import ConfigError
-from .base import Descriptor, DescriptorOutput
 from .ace import ACE
+from .acsf import ACSF, WeightedACSF
+from .base import Descriptor, DescriptorOutput
+from .ead import EAD
 from .snap import Bispectrum
 from .so3 import PowerSpectrumSO3
 
-DESCRIPTORS: dict[str, type] = {"snap": Bispectrum, "so3": PowerSpectrumSO3, "ace": ACE}
+DESCRIPTORS: dict[str, type] = {"snap": Bispectrum, "so3": PowerSpectrumSO3, "ace": ACE, "acsf": ACSF,
+                                "wacsf": WeightedACSF, "ead": EAD}
 
 
 def make_descriptor(spec: dict) -> Descriptor:
@@ -23,4 +26,5 @@ def make_descriptor(spec: dict) -> Descriptor:
     return DESCRIPTORS[name].from_dict(spec)
 
 
-__all__ = ["ACE", "DESCRIPTORS", "Bispectrum", "Descriptor", "DescriptorOutput", "PowerSpectrumSO3", "make_descriptor"]
+__all__ = ["ACE", "ACSF", "DESCRIPTORS", "EAD", "Bispectrum", "Descriptor", "DescriptorOutput", "PowerSpectrumSO3",
+           "WeightedACSF", "make_descriptor"]
