@@ -23,6 +23,9 @@ routes so that all meet the same load; each route's time is its best pass. Every
 imported. Energies and forces of every route are compared with the
 batch on the reference sets (max |difference| printed). Anchor: 3.4 s for 10,000 sets on a
 16-core node (Vita & Trinkle 2021). The load average is recorded: the machine may be shared.
+What the choices saw: the cell, the perturbation and the 200 reference sets predate the LAMMPS
+and geometry-reused routes; the alternating passes came after single passes swung by 2-3x with
+the load; nothing was tuned on the timings.
 
 Usage: ``PYTHONPATH=src python3 benchmarks/smeam_vectors.py [--n-sets 10000] [--n-reference 200]
 [--passes 5] [--threads 1] [--out FILE]`` (prints the JSON and writes it atomically to

@@ -35,6 +35,10 @@ against atomforge's gradients (sign and image sums); after timing, checksums of 
 arrays are compared with the serial ones. The dense dgradflag 1 array is skipped where it would
 not fit in half the free memory.
 
+What the choices saw: the three cases predate this comparison. The dgradflag 0 floor was added
+after seeing that dgradflag 1 at 2,000 atoms is dominated by its N² array; the alternating rounds
+after seeing single-pass timings swing by 2-3x with the load of the shared machine.
+
 Also: the JIT warm-up (fresh processes with an empty and a filled numba cache) and the peak RSS of
 a process computing a 10,000-atom Cu cell at twojmax 6 with gradients. The machine's load average
 is recorded before and after: timings on a shared machine are noisy.
