@@ -61,3 +61,19 @@ def test_unknown_element_in_extxyz(monkeypatch, capsys, potential):
 def test_fit_with_a_missing_config(monkeypatch, capsys, tmp_path):
     code, out = run_main(monkeypatch, capsys, "fit", tmp_path / "nope.yaml")
     assert code == 2 and "nope.yaml: cannot read" in out and out.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize("name", ["acsf", "wacsf", "ead"])
+def test_export_names_descriptors_without_a_lammps_form(monkeypatch, capsys, tmp_path, name):
+    """ACSF and EAD potentials have no LAMMPS form: export says so and points to the ASE calculator."""
+    import numpy as np
+
+    from atomforge.descriptors import make_descriptor
+    from atomforge.models import DescriptorPotential, LinearModel
+
+    desc = make_descriptor({"name": name, "elements": ["Cu"]})
+    model = LinearModel(species=["Cu"]).set_coefficients(np.zeros((1, 1 + desc.n_features)))
+    path = DescriptorPotential(desc, model).save(tmp_path / name)
+    code, out = run_main(monkeypatch, capsys, "export", path, "--lammps", tmp_path / "out")
+    assert code == 2 and out.strip().count("\n") == 0
+    assert f"descriptor:{name}+linear potential has no LAMMPS form" in out and "calculator" in out
