@@ -1,7 +1,9 @@
 """Time every registered descriptor's values + gradients against named references, one thread each.
 
 System: 256-atom perturbed fcc Cu (a = 3.615 Å, 4×4×4 cubic, σ = 0.05 Å Gaussian displacements,
-seed 1). Each row of ``SETTINGS`` gives a descriptor's hyperparameters and its references:
+seed 1). Each row of ``SETTINGS`` gives a descriptor's hyperparameters and its references (the
+ACSF/wACSF/EAD rows use pyxtal_ff's Si example settings; their values equal pyxtal_ff's to 1e-14,
+tested in tests/descriptors/test_acsf.py and test_ead.py):
 
 * ``lammps``: LAMMPS ML-IAP with the same descriptor file (written by ``atomforge.lammps.mliap``),
   through its faster route of two, both timed: ``pair_style mliap`` (descriptors and their
@@ -17,7 +19,8 @@ have passed (at least one), best of them. ratio = t_reference / t_atomforge (> 1
 ``target`` is the least ratio asked for. A registered descriptor without a row is timed with its
 defaults and no reference. Add a row to give it references.
 
-Run: ``PYTHONPATH=src python3 benchmarks/descriptors.py`` (prints one JSON object).
+Run: ``PYTHONPATH=src python3 benchmarks/descriptors.py [--out benchmarks/results/descriptors.json]``
+(prints one JSON object).
 """
 
 from __future__ import annotations
@@ -41,6 +44,10 @@ from importlib.metadata import PackageNotFoundError, version  # noqa: E402
 import numpy as np  # noqa: E402
 
 PYXTAL_FF_PYTHON = os.environ.get("ATOMFORGE_PYXTAL_FF_PYTHON", "/work/venvs/pyxtal_ff/bin/python")
+G2_ETAS = [0.035709, 0.071418, 0.178545, 0.35709, 0.71418, 1.78545]
+G4_ETAS = [0.035709, 0.071418, 0.178545, 0.35709]
+ACSF_PARAMETERS = {"G2": {"eta": G2_ETAS, "Rs": [0.0]}, "G4": {"eta": G4_ETAS, "lambda": [-1, 1], "zeta": [1]}}
+EAD_RS = [0.0, 0.75, 1.5, 2.25, 3.0, 3.75, 4.5]
 
 #: descriptor name → atomforge hyperparameters (besides elements) and reference settings.
 SETTINGS = {
@@ -53,6 +60,20 @@ SETTINGS = {
     "snap": {"hyperparameters": dict(twojmax=6, rcutfac=4.7, bzeroflag=0),
              "lammps": {"target": None},                              # see snap_vs_lammps.py
              "pyxtal_ff": {"target": 20.0, "class": "SO4", "kwargs": dict(lmax=3, rcut=4.7)}},
+    # ACSF, wACSF, EAD: pyxtal_ff's Si examples (bp-NN.py, eamd-NN.py with L = 3), r_c 5 Å, cosine cutoff
+    "acsf": {"hyperparameters": dict(rcut=5.0, g2=[(eta, 0.0) for eta in G2_ETAS],
+                                     g4=[(eta, 1.0, lam) for lam in (-1.0, 1.0) for eta in G4_ETAS], g5=[]),
+             "pyxtal_ff": {"target": 20.0, "class": "ACSF", "args": [ACSF_PARAMETERS, 5.0],
+                           "kwargs": dict(stress=False, cutoff="cosine")}},
+    "wacsf": {"hyperparameters": dict(rcut=5.0, g2=[(eta, 0.0) for eta in G2_ETAS],
+                                      g4=[(eta, 1.0, lam) for lam in (-1.0, 1.0) for eta in G4_ETAS], g5=[]),
+              "pyxtal_ff": {"target": 20.0, "class": "ACSF", "args": [ACSF_PARAMETERS, 5.0],
+                            "kwargs": dict(stress=False, cutoff="cosine", atom_weighted=True)}},
+    "ead": {"hyperparameters": dict(rcut=5.0, lmax=3, etas=[0.36], rs=EAD_RS),
+            "pyxtal_ff": {"target": 20.0, "class": "EAD", "args": [{"L": 3, "eta": [0.36], "Rs": EAD_RS}, 5.0],
+                          "kwargs": dict(stress=False, cutoff="cosine")}},
+    # ACE: the structure-generation basis; benchmarks/ace.py times it against python-ace
+    "ace": {"hyperparameters": dict(nmax=[8, 2, 2, 1], lmax=[0, 2, 2, 1], rcut=5.0)},
 }
 
 PYXTAL_FF_SCRIPT = r"""
@@ -64,9 +85,13 @@ job = json.load(sys.stdin)
 atoms = Atoms(job["symbols"], positions=job["positions"], cell=job["cell"], pbc=True)
 if job["class"] == "SO3":
     from pyxtal_ff.descriptors.SO3 import SO3 as cls
-else:
+elif job["class"] == "SO4":
     from pyxtal_ff.descriptors.SO4 import SO4_Bispectrum as cls
-calc = cls(derivative=True, **job["kwargs"])
+elif job["class"] == "ACSF":
+    from pyxtal_ff.descriptors.ACSF import ACSF as cls
+else:
+    from pyxtal_ff.descriptors.EAD import EAD as cls
+calc = cls(*job["args"], derivative=True, **job["kwargs"])
 out = calc.calculate(atoms)
 times, start = [], time.perf_counter()
 while not times or time.perf_counter() - start < job["budget"]:
@@ -162,14 +187,14 @@ def time_pyxtal_ff(atoms, s, budget):
         return {"name": f"pyxtal_ff {s['class']}", "skipped": f"{PYXTAL_FF_PYTHON} not found (set "
                 "ATOMFORGE_PYXTAL_FF_PYTHON; install recipe in ORACLES.md)"}
     job = {"symbols": atoms.get_chemical_symbols(), "positions": atoms.positions.tolist(),
-           "cell": atoms.cell.array.tolist(), "class": s["class"], "kwargs": s["kwargs"],
-           "budget": budget}
+           "cell": atoms.cell.array.tolist(), "class": s["class"], "args": s.get("args", []),
+           "kwargs": s["kwargs"], "budget": budget}
     res = subprocess.run([PYXTAL_FF_PYTHON, "-c", PYXTAL_FF_SCRIPT], input=json.dumps(job),
                          capture_output=True, text=True, env=dict(os.environ), timeout=3600)
     if res.returncode != 0:
         return {"name": f"pyxtal_ff {s['class']}", "skipped": "failed: " + res.stderr.strip()[-500:]}
     out = json.loads(res.stdout.strip().splitlines()[-1])
-    return {"name": f"pyxtal_ff 0.2.3 {s['class']}{tuple(s['kwargs'].items())} with derivatives",
+    return {"name": f"pyxtal_ff 0.2.3 {s['class']} {s.get('args', '')} {s['kwargs']} with derivatives",
             "t_s": out["t_s"], "repeats": out["repeats"], "values": np.array(out["values"])}
 
 
@@ -213,6 +238,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=1.0, help="seconds of repeats per timing")
     parser.add_argument("--only", nargs="*", help="descriptor names (default: all registered)")
+    parser.add_argument("--out", help="also write the JSON to this file (atomically), e.g. "
+                                      "benchmarks/results/descriptors.json")
     args = parser.parse_args()
 
     import numba
@@ -226,7 +253,7 @@ def main():
     rows = [time_row(name, DESCRIPTORS[name], atoms, args.budget) for name in names]
     targets = [(r["descriptor"], ref, v["ratio"], v["target"]) for r in rows
                for ref, v in r["references"].items() if v.get("target") is not None]
-    print(json.dumps({
+    doc = {
         "task": "descriptor values + gradients, one thread each",
         "system": "Cu256: fcc Cu a = 3.615 Å, 4x4x4 cubic, σ = 0.05 Å, seed 1", "n_atoms": len(atoms),
         "rows": rows,
@@ -237,8 +264,13 @@ def main():
                      "featomic": _version("featomic")},
         "cpu": platform.processor() or platform.machine(), "threads": 1,
         "load_average_at_end": os.getloadavg(),
-        "timing": f"warm-up, then repeats for {args.budget} s (at least one), best of them"},
-        indent=1))
+        "timing": f"warm-up, then repeats for {args.budget} s (at least one), best of them"}
+    text = json.dumps(doc, indent=1)
+    print(text)
+    if args.out:
+        from atomforge.fileio import write_atomically
+
+        write_atomically(args.out, lambda f: f.write((text + "\n").encode()))
 
 
 if __name__ == "__main__":
