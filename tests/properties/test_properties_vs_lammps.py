@@ -149,8 +149,9 @@ def test_cu_mishin_published_values(cu):
 @pytest.mark.slow
 def test_cu_vacancy_migration_neb_matches_native_saddle_and_published(cu):
     pair, calc, lat = cu
-    res = vacancy_migration(lat.atoms, calc, (3, 3, 3), n_images=5, fmax=0.01)
-    assert abs(res.barrier - native.fcc_vacancy_saddle(pair, lat.a, 3)) < 0.005
+    res = vacancy_migration(lat.atoms, calc, (4, 4, 4), n_images=5)
+    # the residual band forces bias the barrier upwards; at the default fmax it is the native saddle to 1 meV
+    assert abs(res.barrier - native.fcc_vacancy_saddle(pair, lat.a, 4)) < 0.001
     assert res.barrier == pytest.approx(0.69, abs=0.01)
     assert res.path_energies[0] == 0.0 and abs(res.path_energies[-1]) < 1e-6  # symmetric hop
 
