@@ -211,11 +211,12 @@ def vacancy_midpoint_energy(pair, lattice: str, a: float, reps: int, hop) -> flo
 
     The vacancy is at the origin and the hopping atom at ``hop`` × a; at the midpoint its force
     vanishes by symmetry; it is held there (``fix setforce 0 0 0``) while every other atom relaxes
-    (``minimize``). fcc: the saddle; Tersoff diamond Si: the split vacancy.
+    (``minimize``). fcc (hop (½, ½, 0)) and bcc (hop (½, ½, ½)): the saddle, when the path has one
+    maximum; Tersoff diamond Si: the split vacancy.
     """
     n = Native(pair)
     energies = []
-    per_cell = {"fcc": 4, "diamond": 8}[lattice]
+    per_cell = {"fcc": 4, "bcc": 2, "diamond": 8}[lattice]
     hx, hy, hz = (float(v * a) for v in hop)
     for saddle in (False, True):
         n.setup(lattice, a, (reps * a,) * 3)
