@@ -190,6 +190,22 @@ def test_cu_octahedral_interstitial_matches_create_atoms(cu):
     assert abs(ours - ref) < min(0.005, 0.01 * abs(ref))
 
 
+def test_suite_interstitial_leaves_the_octahedral_saddle_as_native_lammps_does(cu):
+    """Started exactly on the octahedral site the atom feels no force; the suite displaces it by
+    INTERSTITIAL_KICK, and it relaxes to the <100> dumbbell, as native minimize from the same start."""
+    from atomforge.properties.families import INTERSTITIAL_KICK
+    from atomforge.properties.suite import ValidateConfig, run_suite
+
+    pair, calc, lat = cu
+    cfg = ValidateConfig("Cu", "fcc", properties=["lattice", "interstitial"], interstitial_supercells=[3])
+    ours = run_suite(calc, cfg, progress=False)["summary"]["Eif"]["value"]
+    site = np.array([1.5, 1.0, 1.0]) * lat.a
+    ref = native.interstitial_energy(pair, "fcc", lat.a, 3, site + INTERSTITIAL_KICK)
+    saddle = native.interstitial_energy(pair, "fcc", lat.a, 3, site)
+    assert abs(ours - ref) < 0.005
+    assert ours < saddle - 0.1
+
+
 def test_cu_hcp_lattice_matches_box_relax_aniso(cu):
     pair, calc, _ = cu
     ours = lattice_constants("Cu", "hcp", calc)
