@@ -142,3 +142,14 @@ def test_unreferenced_cohesive_energy_is_not_compared_nor_drawn(tmp_path):
     assert "not meaningful" in doc["radar_not_drawn"]["E_coh"] and "E_coh" in report.split("Not in the radar chart")[1]
     assert (tmp_path / "radar.png").stat().st_size > 0
     assert doc["summary"]["C11"].get("meaningful", True)  # only E_coh is affected
+
+
+def test_report_says_when_the_neb_path_passes_a_lower_vacancy():
+    from atomforge.properties.report import markdown_report
+
+    def doc(low):
+        return {"potential": "p", "element": "Si", "structure": "diamond", "atomforge_version": "0", "summary": {},
+                "timings": {}, "properties": {"migration": {"intermediate_minimum": q(low, "eV")}}}
+
+    assert "escape barrier" in markdown_report(doc(-1.0)) and "1.000 eV below" in markdown_report(doc(-1.0))
+    assert "escape barrier" not in markdown_report(doc(0.2))

@@ -70,6 +70,10 @@ def markdown_report(doc: dict, plots: dict[str, str] | None = None) -> str:
                                     ("interstitial", "Eif", "Self-interstitial formation energy", "Eif")):
         if fam in props and key in props[fam]:
             _series(lines, title, props[fam], key, symbol)
+    low = props.get("migration", {}).get("intermediate_minimum", {}).get("value", 0.0)
+    if low < -0.01:
+        lines += [f"The NEB path passes a minimum {-low:.3f} eV below the simple vacancy: that vacancy is not the "
+                  "stable one (Tersoff Si: the split vacancy), and Evm is only its escape barrier.", ""]
     if "surfaces" in props and "error" not in props["surfaces"]:
         lines += ["Surface energies (J/m²), slab-thickness convergence:", "", "| face | layers | atoms | relaxed | unrelaxed |",
                   "|---|---|---|---|---|"]
