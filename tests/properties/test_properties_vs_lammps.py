@@ -172,6 +172,22 @@ def test_cu_vacancy_migration_neb_matches_native_saddle_and_published(cu):
 
 
 @pytest.mark.slow
+def test_w_vacancy_neb_with_two_maxima_matches_lammps_neb():
+    """Zhou W EAM, 4x4x4: the midpoint of the hop is a local minimum between two saddles; the climbing image
+    finds one of them, as LAMMPS' own NEB (7 partitions under mpiexec) does."""
+    from atomforge.lammps.pair import LammpsPair
+
+    pair = LammpsPair("eam/alloy", ["* * W_zhou.eam.alloy W"], ["W"])
+    calc = pair.calculator()
+    lat = lattice_constants("W", "bcc", calc)
+    res = vacancy_migration(lat.atoms, calc, (4, 4, 4), n_images=5)  # 3x3x3: one maximum
+    assert int(np.argmax(res.path_energies)) != 3  # not the middle image
+    ref = native.vacancy_neb_barrier(pair, "bcc", lat.a, 4, (0.5, 0.5, 0.5))
+    assert abs(res.barrier - ref) < 0.002
+    assert res.barrier > native.vacancy_midpoint_energy(pair, "bcc", lat.a, 4, (0.5, 0.5, 0.5)) + 0.05
+
+
+@pytest.mark.slow
 def test_si_vacancy_neb_converges_and_finds_the_native_split_vacancy(si):
     """Tersoff Si: the simple vacancy is barely stable; the NEB midpoint is the split vacancy ~1 eV lower."""
     pair, calc, lat = si
