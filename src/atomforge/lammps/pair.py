@@ -65,6 +65,30 @@ class LammpsPair:
             lines.append("pair_coeff " + " ".join(self._resolve(t) for t in pc.split()))
         return lines + list(self.extra)
 
+    def check(self, element: str | None = None) -> None:
+        """Run the pair commands once on one atom in a 10 Å box; raise a one-line ConfigError if LAMMPS refuses.
+
+        LAMMPS's own message (a missing potential file, an unknown style) is kept, with its line
+        breaks joined. ``element`` must be one of :attr:`species`.
+        """
+        from ase import Atoms
+
+        from .session import LammpsSession
+
+        if element is not None and element not in self.species:
+            raise ConfigError(f"pair_style {self.pair_style}: the potential's species are {self.species}, "
+                              f"not {element!r}")
+        try:
+            with LammpsSession(Atoms(element or self.species[0], positions=[[5.0] * 3], cell=[10.0] * 3, pbc=True),
+                               self.species) as s:
+                s.commands(self.commands())
+                s.run0()
+        except (ImportError, OSError) as err:
+            raise ConfigError(f"pair_style {self.pair_style} needs the LAMMPS Python module, which does not load "
+                              f"({type(err).__name__}: {err})") from err
+        except Exception as err:  # the lammps module raises plain Exception with LAMMPS's message
+            raise ConfigError(f"LAMMPS refused pair_style {self.pair_style}: {' '.join(str(err).split())}") from err
+
     def calculator(self):
         """An ASE ``LAMMPSlib`` calculator running these commands (kept alive between calls)."""
         from .session import _import_lammps

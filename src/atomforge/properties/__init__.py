@@ -5,20 +5,25 @@ Every function takes an ASE calculator, so the same code validates atomforge pot
 (``Potential.calculator()``), ASE's EMT, and LAMMPS through ``ase.calculators.lammpslib``.
 """
 
-from .suite import PROPERTIES, ValidateConfig, run_suite
+from .suite import FAMILIES, PROPERTIES, Family, ValidateConfig, run_suite
 
-__all__ = ["PROPERTIES", "ValidateConfig", "eos_comparisons", "run_suite", "validate"]
+__all__ = ["FAMILIES", "PROPERTIES", "Family", "ValidateConfig", "eos_comparisons", "run_suite", "validate"]
 
 
 def validate(calc, element: str, structure: str, *, out=None, name: str = "potential", reference=None,
              others=(), progress: bool = True, **options) -> dict:
     """Run the suite and, when ``out`` is given, write ``result.json``, ``report.md`` and the PNG plots there.
 
+    ``result.json`` and ``report.md`` are rewritten (atomically) after every family, so an
+    interrupted or failing run keeps what it finished (``"complete": false``); the plots follow at
+    the end.
+
     Parameters
     ----------
     calc : ase Calculator
     element, structure : str
     out : path, optional
+        A folder (created if absent; an existing file there is a ConfigError).
     reference : dict, str or None
         ``{key: value}``, or ``"builtin"`` for :mod:`~atomforge.properties.reference_data`.
     others : list of dict
@@ -27,27 +32,36 @@ def validate(calc, element: str, structure: str, *, out=None, name: str = "poten
         Fields of :class:`ValidateConfig`.
     """
     import json
-    import os
     from pathlib import Path
 
+    from ..errors import ConfigError
+    from ..fileio import write_atomically
     from .plots import write_plots
     from .reference_data import builtin_reference
     from .report import markdown_report
 
+    cfg = ValidateConfig.from_dict({"element": element, "structure": structure, **options})
     if reference == "builtin":
         reference = builtin_reference(element)
-    cfg = ValidateConfig.from_dict({"element": element, "structure": structure, **options})
-    doc = run_suite(calc, cfg, name=name, reference=reference, progress=progress)
-    doc["comparisons"] = eos_comparisons(doc, list(others))
+    on_update = None
     if out is not None:
         out = Path(out)
+        if out.exists() and not out.is_dir():
+            raise ConfigError(f"--out {out}: exists and is not a folder; give a folder for result.json, report.md "
+                              "and the plots")
         out.mkdir(parents=True, exist_ok=True)
-        plots = write_plots(doc, out, list(others))
-        for fname, text in (("result.json", json.dumps(doc, indent=1, ensure_ascii=False)),
-                            ("report.md", markdown_report(doc, plots))):
-            tmp = out / (fname + ".tmp")
-            tmp.write_text(text)
-            os.replace(tmp, out / fname)
+
+        def on_update(doc, plots=None):
+            doc["comparisons"] = eos_comparisons(doc, list(others))
+            text = json.dumps(doc, indent=1, ensure_ascii=False)
+            write_atomically(out / "result.json", lambda f: f.write(text), mode="w")
+            report = markdown_report(doc, plots)
+            write_atomically(out / "report.md", lambda f: f.write(report), mode="w")
+
+    doc = run_suite(calc, cfg, name=name, reference=reference, progress=progress, on_update=on_update)
+    doc["comparisons"] = eos_comparisons(doc, list(others))
+    if out is not None:
+        on_update(doc, write_plots(doc, out, list(others)))
     return doc
 
 
