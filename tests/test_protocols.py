@@ -22,7 +22,7 @@ VARIANTS = {
                                              switchflag=0, bzeroflag=1, quadratic=True, rmin0=0.2)),
 }
 # model name → hyperparameters that keep its conformance fit cheap (defaults otherwise)
-MODEL_SETTINGS: dict[str, dict] = {}
+MODEL_SETTINGS: dict[str, dict] = {"nn": {"hidden_layers": [8]}}
 
 CASES = {name: (name, {}) for name in DESCRIPTORS} | VARIANTS
 _built: dict = {}

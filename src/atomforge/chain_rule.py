@@ -3,13 +3,20 @@
 With per-atom energies E_i(B_i) and ``grad[p] = ∂B_i/∂r_j`` for ``(i, j) = pairs[p]``:
 
     F_j = −Σ_p [pairs[p,1] = j] Σ_k (∂E_i/∂B_ik) grad[p, k]
-    σ   = (1/V) Σ_p  g_p ⊗ d_p,   g_p = Σ_k (∂E_i/∂B_ik) grad[p, k],   d_p = vectors[p]
+    W   = Σ_p  g_p ⊗ d_p,   g_p = Σ_k (∂E_i/∂B_ik) grad[p, k],   d_p = vectors[p]
 
-σ is ∂E/∂ε / V, the ASE convention (positive = tensile). Self pairs have d_p = 0 and add
-nothing to σ; their gradient carries the force on the center.
+and σ = sym(W)/V is ∂E/∂ε / V, the ASE convention (positive = tensile). Self pairs have d_p = 0
+and add nothing to W; their gradient carries the force on the center.
+
+:func:`contract` is the one implementation. It works on NumPy arrays (prediction) and on torch
+tensors (training, where the loss on forces must stay differentiable in the network weights); it
+never imports torch itself. Many structures can be contracted at once: atom indices are then
+global over the batch and ``pair_structure`` says which structure each pair belongs to.
 """
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 
@@ -17,30 +24,61 @@ from .descriptors.base import DescriptorOutput
 from .units import matrix_to_voigt
 
 
-def pair_energy_gradients(dE_dB: np.ndarray, output: DescriptorOutput) -> np.ndarray:
-    """∂E_i/∂r_j for every pair, shape (n_pairs, 3), eV/Å.
+def _is_torch(a) -> bool:
+    return type(a).__module__.startswith("torch")
+
+
+def _scatter_add(values, index, n: int):
+    """Σ over rows of ``values`` (n_rows, ...) into ``n`` rows by ``index`` (n_rows,)."""
+    if _is_torch(values):
+        out = values.new_zeros((n, *values.shape[1:]))
+        return out.index_add(0, index, values)
+    out = np.zeros((n, *values.shape[1:]))
+    np.add.at(out, index, values)
+    return out
+
+
+def contract(dE_dB, centers, neighbors, grad, vectors, n_atoms: int, pair_structure=None,
+             n_structures: int = 1):
+    """Forces and virials from ∂E_i/∂B_i and the sparse descriptor gradients.
 
     Parameters
     ----------
-    dE_dB : ndarray, shape (n_atoms, n_features), eV per feature unit
-    output : DescriptorOutput with gradients
+    dE_dB : array, shape (n_atoms, n_features), eV per feature unit
+    centers, neighbors : int arrays, shape (n_pairs,)
+        i and j of each pair (``pairs[:, 0]``, ``pairs[:, 1]``).
+    grad : array, shape (n_pairs, n_features, 3), 1/Å
+        ∂B_i/∂r_j.
+    vectors : array, shape (n_pairs, 3), Å, or None (no virial)
+    n_atoms : int
+    pair_structure : int array, shape (n_pairs,), optional
+        Structure of each pair when several are contracted at once (default: all in one).
+    n_structures : int
+
+    Returns
+    -------
+    forces : array, shape (n_atoms, 3), eV/Å
+    virial : array, shape (n_structures, 3, 3), eV (W = Σ_p g_p ⊗ d_p), or None without vectors
     """
-    if output.grad is None:
-        raise ValueError("descriptor output has no gradients; compute with gradients=True")
-    centers = output.pairs[:, 0]
-    return np.einsum("pk,pkc->pc", dE_dB[centers], output.grad)  # (n_pairs, 3)
+    xp = sys.modules["torch"] if _is_torch(dE_dB) else np
+    g = xp.einsum("pk,pkc->pc", dE_dB[centers], grad)  # (n_pairs, 3)
+    forces = -_scatter_add(g, neighbors, n_atoms)
+    if vectors is None:
+        return forces, None
+    outer = g[:, :, None] * vectors[:, None, :]  # (n_pairs, 3, 3)
+    if pair_structure is None:
+        return forces, outer.sum(0)[None]
+    return forces, _scatter_add(outer, pair_structure, n_structures)
 
 
 def forces_and_stress(dE_dB: np.ndarray, output: DescriptorOutput,
                       volume: float | None) -> tuple[np.ndarray, np.ndarray | None]:
     """Forces (n_atoms, 3) in eV/Å and stress (6,) Voigt in eV/Å³ (None if ``volume`` is None)."""
-    g = pair_energy_gradients(dE_dB, output)  # (n_pairs, 3)
-    n = output.n_atoms
-    forces = np.zeros((n, 3))
-    for c in range(3):
-        forces[:, c] = -np.bincount(output.pairs[:, 1], weights=g[:, c], minlength=n)
-    stress = None
-    if volume is not None:
-        sigma = g.T @ output.vectors / volume  # (3, 3)
-        stress = matrix_to_voigt(0.5 * (sigma + sigma.T))
-    return forces, stress
+    if output.grad is None:
+        raise ValueError("descriptor output has no gradients; compute with gradients=True")
+    forces, virial = contract(dE_dB, output.pairs[:, 0], output.pairs[:, 1], output.grad,
+                              output.vectors if volume is not None else None, output.n_atoms)
+    if volume is None:
+        return forces, None
+    sigma = virial[0] / volume
+    return forces, matrix_to_voigt(0.5 * (sigma + sigma.T))

@@ -20,6 +20,7 @@ from pydantic import (BaseModel, ConfigDict, Discriminator, Field, SerializeAsAn
 
 from ..errors import ConfigError
 from ..hyperparameters import hyperparameter_types, hyperparameters
+from .neural.config import TrainingSpec
 
 _TAGGED = ("descriptor", "model")  # sections validated as discriminated unions over a registry
 
@@ -99,6 +100,8 @@ class FitConfig(_Section):
     weights: WeightsSpec = Field(default_factory=WeightsSpec)
     solver: SolverSpec = Field(default_factory=SolverSpec)
     zbl: ZBLSpec | None = None
+    training: TrainingSpec | None = Field(None, description="Gradient training (model.name: nn); "
+                                                            "default: TrainingSpec's defaults.")
     output: OutputSpec = Field(default_factory=OutputSpec)
 
     @model_validator(mode="after")
@@ -107,7 +110,7 @@ class FitConfig(_Section):
 
         name = self.model.name
         trainer = trainer_for(name)
-        given = [k for k in ("descriptor", "zbl") if getattr(self, k) is not None]
+        given = [k for k in ("descriptor", "zbl", "training") if getattr(self, k) is not None]
         given += ["solver"] if self.solver != SolverSpec() else []
         unused = [k for k in given if k not in trainer.uses]
         if unused:

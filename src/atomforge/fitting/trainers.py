@@ -50,6 +50,8 @@ class Trainer:
 TRAINERS: dict[str, Trainer] = {
     "least_squares": Trainer("atomforge.fitting.linear.trainer:fit_least_squares_config", "least-squares",
                              frozenset({"descriptor", "solver", "zbl"})),
+    "gradient": Trainer("atomforge.fitting.neural.trainer:fit_neural_network", "gradient-trained",
+                        frozenset({"descriptor", "zbl", "training"})),
     "smeam": Trainer("atomforge.fitting.smeam.trainer:fit_smeam", "s-MEAM", frozenset(), SMEAMSpec),
 }
 

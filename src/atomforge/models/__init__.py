@@ -11,9 +11,10 @@ from ..errors import ConfigError
 from .base import LinearInCoefficients, Model, ModelBase
 from .descriptor_potential import DescriptorPotential
 from .linear import LinearModel, QuadraticModel
+from .neural_network import NeuralNetworkModel
 
 #: Model registry: config name → class.
-MODELS: dict[str, type] = {"linear": LinearModel, "quadratic": QuadraticModel}
+MODELS: dict[str, type] = {"linear": LinearModel, "quadratic": QuadraticModel, "nn": NeuralNetworkModel}
 
 
 def make_model(spec: dict, arrays: dict | None = None):
@@ -26,4 +27,4 @@ def make_model(spec: dict, arrays: dict | None = None):
 
 
 __all__ = ["MODELS", "DescriptorPotential", "LinearInCoefficients", "LinearModel", "Model", "ModelBase",
-           "QuadraticModel", "make_model"]
+           "NeuralNetworkModel", "QuadraticModel", "make_model"]
