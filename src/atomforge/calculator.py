@@ -9,10 +9,13 @@ class AtomforgeCalculator(Calculator):
     """ASE calculator around a :class:`~atomforge.potential.Potential`.
 
     Gives ``energy``, ``free_energy`` (the same), ``energies`` (per atom), ``forces`` and,
-    for fully periodic cells, ``stress`` (Voigt, eV/Å³, ASE sign).
+    for fully periodic cells, ``stress`` (Voigt, eV/Å³, ASE sign). A committee model (an ensemble
+    of networks) adds its spread: ``energy_std`` (eV), ``energies_std`` (per atom, eV) and
+    ``forces_std`` (n_atoms, 3) eV/Å, in ``results`` and through ``get_property``.
     """
 
-    implemented_properties = ["energy", "free_energy", "energies", "forces", "stress"]
+    implemented_properties = ["energy", "free_energy", "energies", "forces", "stress",
+                              "energy_std", "energies_std", "forces_std"]
 
     def __init__(self, potential, **kwargs):
         super().__init__(**kwargs)
@@ -26,3 +29,4 @@ class AtomforgeCalculator(Calculator):
                         "energies": ev.energies, "forces": ev.forces}
         if ev.stress is not None:
             self.results["stress"] = ev.stress
+        self.results.update(ev.uncertainty)

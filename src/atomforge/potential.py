@@ -17,7 +17,7 @@ import json
 import os
 import zipfile
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
@@ -73,12 +73,17 @@ class Evaluation:
     forces : ndarray, shape (n_atoms, 3), eV/Å, or None
     stress : ndarray, shape (6,), eV/Å³, Voigt [xx, yy, zz, yz, xz, xy], positive = tensile,
         or None (not asked for, or no periodic cell)
+    uncertainty : dict of str to float or ndarray
+        A committee's spread (standard deviation over its members): ``energy_std`` (eV),
+        ``energies_std`` (n_atoms,) eV and, with forces, ``forces_std`` (n_atoms, 3) eV/Å; empty
+        for a potential without one.
     """
 
     energy: float
     energies: np.ndarray
     forces: np.ndarray | None = None
     stress: np.ndarray | None = None
+    uncertainty: dict = field(default_factory=dict)
 
 
 class Potential(ABC):

@@ -52,10 +52,21 @@ class DescriptorPotential(Potential):
     def evaluate(self, atoms: Atoms, *, forces: bool = True, stress: bool = True) -> Evaluation:
         stress = stress and bool(atoms.pbc.all())
         out = self.descriptor.compute(Frame(atoms), gradients=forces or stress)
-        energies, de_db = self.model.predict(out.values, out.numbers)
+        committee = getattr(self.model, "n_models", 1) > 1
+        if committee:  # a committee: the mean of its members, and their spread
+            members_e, members_de_db = self.model.predict_members(out.values, out.numbers)
+            energies, de_db = members_e.mean(0), members_de_db.mean(0)
+        else:
+            energies, de_db = self.model.predict(out.values, out.numbers)
         f = s = None
+        uncertainty = {}
         if forces or stress:
             f, s = forces_and_stress(de_db, out, atoms.get_volume() if stress else None)
+        if committee:
+            uncertainty = {"energy_std": float(members_e.sum(1).std()), "energies_std": members_e.std(0)}
+            if forces:
+                member_f = np.stack([forces_and_stress(g, out, None)[0] for g in members_de_db])
+                uncertainty["forces_std"] = member_f.std(0)
         if self.pair is not None:
             pe, pf, ps = self.pair.evaluate(atoms)
             energies = energies + pe
@@ -63,7 +74,7 @@ class DescriptorPotential(Potential):
                 f = f + pf
             if s is not None:
                 s = s + ps
-        return Evaluation(float(energies.sum()), energies, f if forces else None, s)
+        return Evaluation(float(energies.sum()), energies, f if forces else None, s, uncertainty)
 
     def to_dict(self) -> tuple[dict, dict[str, np.ndarray]]:
         model_spec, model_arrays = self.model.to_dict()
