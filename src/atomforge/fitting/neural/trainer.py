@@ -110,7 +110,7 @@ def train_member(model, data: TrainingArrays, structures: np.ndarray, validation
                 loss = loss_terms(model, layers, full, spec.regularization)["total"]
                 loss.backward()
                 return loss
-            train_loss = float(opt.step(closure).detach())
+            train_loss = opt.step(closure).item()
         else:
             order = np.random.default_rng([spec.seed, member, epoch]).permutation(len(structures))
             losses = []
@@ -120,9 +120,9 @@ def train_member(model, data: TrainingArrays, structures: np.ndarray, validation
                 loss = loss_terms(model, layers, batch, spec.regularization)["total"]
                 loss.backward()
                 opt.step()
-                losses.append(float(loss))
+                losses.append(loss.item())
             train_loss = float(np.mean(losses))
-        val_loss = float(loss_terms(model, layers, val, 0.0)["total"]) if val is not None else train_loss
+        val_loss = loss_terms(model, layers, val, 0.0)["total"].item() if val is not None else train_loss
         if not np.isfinite(train_loss):
             raise ConfigError(f"training diverged at epoch {epoch} (loss {train_loss}); lower "
                               "training.learning_rate or the weights")
@@ -187,6 +187,7 @@ def train_committee(model, data: TrainingArrays, spec: TrainingSpec, checkpoint:
     layers = [(np.concatenate([d["layers"][k][0] for d in done]), np.concatenate([d["layers"][k][1] for d in done]))
               for k in range(len(init))]
     info = {"epochs": [int(d["epochs"]) for d in done], "best_loss": [float(d["best_loss"]) for d in done],
+            "first_loss": [float(d["history"][0][1]) for d in done],
             "n_train_structures": int(len(train_idx)), "n_validation_structures": int(len(val_idx))}
     return layers, info
 

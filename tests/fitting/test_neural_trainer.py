@@ -1,0 +1,137 @@
+"""Gradient training of NN models: the loss against errors recomputed through the ASE calculator, its
+weight gradient against finite differences, optimisers, early stopping, determinism, checkpoints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from atomforge.data import Dataset
+from atomforge.fitting import fit_dataset
+from atomforge.fitting.neural.checkpoint import read_checkpoint, write_checkpoint
+from atomforge.fitting.neural.data import TrainingArrays
+from atomforge.fitting.neural.loss import loss_terms
+from atomforge.fitting.neural.trainer import split_structures
+from atomforge.fitting.weights import FitWeights
+from atomforge.units import EV_A3_TO_GPA
+from conformance import emt_nial_frames, fit_config
+
+FRAMES = emt_nial_frames(6)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny networks: torch's intra-op threads only cost time here (and on a shared machine, much)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+WEIGHTS = {"energy": 30.0, "force": 1.0, "stress": 0.1, "groups": {"g1": {"energy": 2.0}}}
+
+
+def fit(training: dict, model: dict | None = None, frames=FRAMES):
+    config = fit_config({"name": "nn", "hidden_layers": [6], **(model or {})},
+                        training={"checkpoint": None, **training}, weights=WEIGHTS)
+    return fit_dataset(Dataset(frames, "emt"), config)
+
+
+def arrays_of(potential):
+    model = potential.model
+    outs = [potential.descriptor.compute(f, gradients=True) for f in FRAMES]
+    return TrainingArrays.build(FRAMES, outs, model.element_index, FitWeights(30.0, 1.0, 0.1, WEIGHTS["groups"]), 2)
+
+
+def torch_layers(model, member=0):
+    return [(torch.tensor(w[member:member + 1], requires_grad=True), torch.tensor(b[member:member + 1], requires_grad=True))
+            for w, b in zip(model.weights_, model.biases_)]
+
+
+@pytest.fixture(scope="module")
+def lbfgs_fit():
+    return fit({"epochs": 15, "validation_fraction": 0.0})
+
+
+def test_loss_equals_errors_recomputed_with_the_calculator(lbfgs_fit):
+    potential, _ = lbfgs_fit
+    terms = loss_terms(potential.model, torch_layers(potential.model), arrays_of(potential).tensors(), 1e-3)
+    de, df, ds = [], [], []
+    for f in FRAMES:
+        atoms = f.atoms.copy()
+        atoms.calc = potential.calculator()
+        we = 30.0 * (2.0 if f.group == "g1" else 1.0)
+        de.append(we * (atoms.get_potential_energy() - f.energy) / len(atoms))
+        df.append(1.0 * (atoms.get_forces() - f.forces).ravel())
+        ds.append(0.1 * (atoms.get_stress() - f.stress) * EV_A3_TO_GPA)
+    assert terms["energy"].item() == pytest.approx(np.mean(np.square(de)), rel=1e-10)
+    assert terms["force"].item() == pytest.approx(np.mean(np.square(np.concatenate(df))), rel=1e-10)
+    assert terms["stress"].item() == pytest.approx(np.mean(np.square(np.concatenate(ds))), rel=1e-10)
+    l2 = 1e-3 * sum(float((w ** 2).sum()) for w in potential.model.weights_)
+    assert terms["total"].item() == pytest.approx(np.mean(np.square(de)) + np.mean(np.square(np.concatenate(df)))
+                                                  + np.mean(np.square(np.concatenate(ds))) + l2, rel=1e-10)
+
+
+def test_weight_gradient_of_the_loss_equals_finite_differences(lbfgs_fit):
+    """The force and stress terms depend on the weights through ∂E/∂B: autograd keeps that graph."""
+    potential, _ = lbfgs_fit
+    model, t = potential.model, arrays_of(potential).tensors()
+    layers = torch_layers(model)
+    loss = loss_terms(model, layers, t, 1e-3)
+    for name in ("force", "stress", "total"):
+        (g,) = torch.autograd.grad(loss[name], layers[0][0], retain_graph=True)
+        for idx in [(0, 0, 2, 1), (0, 1, 4, 3)]:
+            w = layers[0][0].detach().clone()
+            h = 1e-6
+            vals = []
+            for sign in (1, -1):
+                shifted = w.clone()
+                shifted[idx] += sign * h
+                vals.append(loss_terms(model, [(shifted, layers[0][1].detach())] + layers[1:], t, 1e-3)[name].item())
+            assert float(g[idx]) == pytest.approx((vals[0] - vals[1]) / (2 * h), rel=1e-5, abs=1e-9)
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam", "sgd"])
+def test_each_optimizer_lowers_the_loss(optimizer):
+    settings = {"lbfgs": {}, "adam": {"learning_rate": 0.01, "batch_size": 2}, "sgd": {"learning_rate": 1e-4}}
+    _, info = fit({"optimizer": optimizer, "epochs": 15, "validation_fraction": 0.0, "lr_decay": 0.99,
+                   **settings[optimizer]})
+    assert info["epochs"] == [15]
+    assert info["best_loss"][0] < 0.5 * info["first_loss"][0]
+
+
+def test_fit_is_deterministic_and_the_seed_matters():
+    a, _ = fit({"epochs": 5, "seed": 3})
+    b, _ = fit({"epochs": 5, "seed": 3})
+    c, _ = fit({"epochs": 5, "seed": 4})
+    for k, v in a.model.fitted_arrays().items():
+        np.testing.assert_array_equal(v, b.model.fitted_arrays()[k])
+    assert not np.array_equal(a.model.weights_[0], c.model.weights_[0])
+
+
+def test_early_stopping_keeps_the_weights_of_the_best_validation_loss():
+    potential, info = fit({"epochs": 400, "validation_fraction": 0.34, "patience": 3, "learning_rate": 0.5})
+    assert info["epochs"][0] < 400 and info["n_validation_structures"] == 2
+    _, val = split_structures(len(FRAMES), 0.34, 0)
+    terms = loss_terms(potential.model, torch_layers(potential.model), arrays_of(potential).subset(val).tensors(), 0.0)
+    assert terms["total"].item() == pytest.approx(info["best_loss"][0], rel=1e-12)
+
+
+def test_bootstrap_committee_members_differ():
+    potential, info = fit({"epochs": 5}, {"n_models": 3, "bootstrap": True})
+    w = potential.model.weights_[0]
+    assert w.shape[0] == 3 and info["epochs"] == [5, 5, 5]
+    assert not np.array_equal(w[0], w[1]) and not np.array_equal(w[1], w[2])
+    atoms = FRAMES[0].atoms.copy()
+    atoms.calc = potential.calculator()
+    atoms.get_forces()
+    assert atoms.calc.results["energy_std"] > 0 and atoms.calc.results["forces_std"].shape == (len(atoms), 3)
+
+
+def test_checkpoint_round_trip_is_exact(tmp_path):
+    state = {"a": [torch.arange(3.0), np.ones((2, 2), dtype=np.float32)], 7: {"x": 1.5, "y": None, "z": np.inf}}
+    write_checkpoint(tmp_path / "c.npz", state, "key")
+    back = read_checkpoint(tmp_path / "c.npz", "key")
+    assert isinstance(back["a"][0], torch.Tensor) and torch.equal(back["a"][0], state["a"][0])
+    assert back["a"][1].dtype == np.float32 and back[7] == {"x": 1.5, "y": None, "z": np.inf}
+    with pytest.raises(Exception, match="another fit"):
+        read_checkpoint(tmp_path / "c.npz", "other")
