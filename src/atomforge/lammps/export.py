@@ -19,6 +19,8 @@ EXPORTERS: dict[str, str] = {
     "descriptor:snap+quadratic": "atomforge.lammps.snap_convert:export_snap",
     "descriptor:so3+linear": "atomforge.lammps.mliap:write_mliap",
     "descriptor:so3+quadratic": "atomforge.lammps.mliap:write_mliap",
+    "descriptor:snap+nn": "atomforge.lammps.mliap:write_mliap",
+    "descriptor:so3+nn": "atomforge.lammps.mliap:write_mliap",
     "meam_spline": "atomforge.lammps.meam_spline:export_meam_spline",
 }
 

@@ -8,7 +8,8 @@ Three files per potential ``name`` (LAMMPS ``src/ML-IAP``):
 * ``name.mliap.model``: after comment lines, ``n_elements n_params``, then the n_params
   coefficients of each element, one per line: β0, the β_k, and for ``model quadratic`` the γ_kl
   (k ≤ l, row-major, LAMMPS multiplies the diagonal ones by ½). This is the order of
-  :attr:`atomforge.models.linear.LinearModel.coef_`, so rows are written unchanged.
+  :attr:`atomforge.models.linear.LinearModel.coef_`, so rows are written unchanged. A neural
+  network gets ``model nn`` (:mod:`.mliap_nn`).
 * ``name.mliap``: the ``pair_style``/``pair_coeff`` lines (file names relative to the folder), with
   ``hybrid/overlay zbl`` when the potential has a ZBL core.
 
@@ -76,7 +77,11 @@ def descriptor_file(descriptor, species: list[str]) -> tuple[str, str]:
 
 
 def model_file(model) -> tuple[str, str]:
-    """The ML-IAP model style (``linear`` or ``quadratic``) and the text of its coefficient file."""
+    """The ML-IAP model style (``linear``, ``quadratic`` or ``nn``) and the text of its coefficient file."""
+    if model.name == "nn":
+        from .mliap_nn import nn_model_file
+
+        return nn_model_file(model)
     model._check_fitted()
     coef = np.asarray(model.coef_, dtype=float)                     # (n_species, 1 + n_terms)
     style = "quadratic" if model.quadratic else "linear"
@@ -112,7 +117,8 @@ def write_mliap(potential, folder: str | Path, name: str = "atomforge") -> dict:
     potential
         Has ``.descriptor`` (a :class:`~atomforge.descriptors.so3.PowerSpectrumSO3` or a plain
         :class:`~atomforge.descriptors.snap.Bispectrum`), a fitted ``.model``
-        (:class:`~atomforge.models.linear.LinearModel` or ``QuadraticModel``) and optionally
+        (:class:`~atomforge.models.linear.LinearModel`, ``QuadraticModel`` or
+        ``NeuralNetworkModel``) and optionally
         ``.pair`` (:class:`~atomforge.pairs.zbl.ZBL`): a :class:`~atomforge.models.DescriptorPotential`.
     folder : path
     name : str

@@ -231,7 +231,7 @@ def fit_neural_network(train, config: FitConfig, base: Path, *, progress_factory
     model.set_parameters(layers, mean, std, e0)
     info = {"model": "nn", "optimizer": spec.optimizer, **info, "resumed": resumed,
             "checkpoint": str(checkpoint) if checkpoint else None,
-            "reference_energies": model.reference_energies_,
+            "one_body_energies": model.reference_energies_,
             "t_descriptors_s": t1 - t0, "t_train_s": t2 - t1,
             "t_per_epoch_s": (t2 - t1) / max(1, sum(info["epochs"]))}
     return potential, info
