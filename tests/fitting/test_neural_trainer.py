@@ -135,3 +135,12 @@ def test_checkpoint_round_trip_is_exact(tmp_path):
     assert back["a"][1].dtype == np.float32 and back[7] == {"x": 1.5, "y": None, "z": np.inf}
     with pytest.raises(Exception, match="another fit"):
         read_checkpoint(tmp_path / "c.npz", "other")
+
+
+def test_training_section_belongs_to_the_gradient_trainer():
+    from atomforge.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="training: not used by the least-squares model"):
+        fit_config({"name": "linear"}, training={"epochs": 3})
+    with pytest.raises(ConfigError, match="unknown key 'training.epoch'.*Did you mean 'epochs'"):
+        fit_config({"name": "nn"}, training={"epoch": 3})
