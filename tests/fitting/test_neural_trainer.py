@@ -144,3 +144,12 @@ def test_training_section_belongs_to_the_gradient_trainer():
         fit_config({"name": "linear"}, training={"epochs": 3})
     with pytest.raises(ConfigError, match="unknown key 'training.epoch'.*Did you mean 'epochs'"):
         fit_config({"name": "nn"}, training={"epoch": 3})
+
+
+def test_the_example_configuration_is_valid():
+    from pathlib import Path
+
+    from atomforge.fitting.config import load_config
+
+    config, _ = load_config(Path(__file__).parents[2] / "examples" / "mlearn" / "Si-nn.yaml")
+    assert config.model.name == "nn" and config.model.n_models == 3 and config.training.optimizer == "lbfgs"
