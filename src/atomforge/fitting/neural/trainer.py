@@ -97,6 +97,23 @@ def train_member(model, data: TrainingArrays, structures: np.ndarray, validation
     full = data.subset(structures).tensors() if spec.optimizer == "lbfgs" else None
     val = validation.tensors() if validation is not None else None
 
+    last: dict = {}
+
+    def closure():
+        """The full-batch loss and its gradient, remembered for the point evaluated last: each
+        L-BFGS epoch starts where the previous line search evaluated, so that is not recomputed
+        (the values are bitwise those of a recomputation; a resumed run just recomputes once)."""
+        x = torch.cat([p.detach().reshape(-1) for p in params])
+        if "x" in last and torch.equal(x, last["x"]):
+            for p, g in zip(params, last["grads"]):
+                p.grad = g.clone()
+            return last["loss"]
+        opt.zero_grad()
+        loss = loss_terms(model, layers, full, spec.regularization)["total"]
+        loss.backward()
+        last.update(x=x, grads=[p.grad.clone() for p in params], loss=loss.detach())
+        return loss
+
     def snapshot():
         return [(w.detach().numpy().copy(), b.detach().numpy().copy()) for w, b in layers]
 
@@ -105,11 +122,6 @@ def train_member(model, data: TrainingArrays, structures: np.ndarray, validation
         for group in opt.param_groups:
             group["lr"] = spec.lr * spec.lr_decay ** epoch
         if full is not None:
-            def closure():
-                opt.zero_grad()
-                loss = loss_terms(model, layers, full, spec.regularization)["total"]
-                loss.backward()
-                return loss
             train_loss = opt.step(closure).item()
         else:
             order = np.random.default_rng([spec.seed, member, epoch]).permutation(len(structures))
