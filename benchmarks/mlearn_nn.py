@@ -4,7 +4,7 @@ the Spearman correlation of a committee's uncertainty with the actual force erro
 For each element: the bispectrum of the published SNAP hyperparameters (``examples/mlearn/<El>-snap.yaml``)
 and, for Si, also the SO(3) power spectrum (nmax 4, lmax 3, α 2, r_c 4.9 Å); a committee of
 ``--members`` 30-30 tanh networks (different seeds) trained by ``--optimizer`` for ``--epochs`` epochs,
-early stopping on 10 % of the training structures. All settings are fixed a priori, the same for every
+early stopping (``--patience``) on 10 % of the training structures. All settings are fixed a priori, the same for every
 element (energy weight 30 atom/eV and force weight 1 Å/eV, so that 3 meV/atom weighs as 0.1 eV/Å):
 nothing was chosen on the test sets. Reference numbers: atomforge's SNAP/qSNAP test MAEs from
 ``benchmarks/results/mlearn_snap.json``, the paper's GAP/MTP (Zuo et al. 2020, via the data README), and
@@ -14,7 +14,7 @@ The uncertainty of a test structure is the mean over its atoms of |σ_F| (the co
 deviation of the force vector); its error the mean absolute force component error.
 
 Usage: ``OMP_NUM_THREADS=1 PYTHONPATH=src python3 benchmarks/mlearn_nn.py [El ...] [--so3-only]
-[--epochs 40] [--members 3] [--out benchmarks/results/mlearn_nn.json]``. Writes the JSON after each fit.
+[--epochs 40] [--members 3] [--patience 20] [--out benchmarks/results/mlearn_nn.json]``. Writes the JSON after each fit.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def run(el: str, descriptor: dict, args) -> dict:
            "model": {"name": "nn", "hidden_layers": [30, 30], "activation": "tanh", "n_models": args.members},
            "weights": {"energy": 30.0, "force": 1.0, "stress": 0.0},
            "training": {"optimizer": args.optimizer, "epochs": args.epochs, "validation_fraction": 0.1,
-                        "patience": 20, "regularization": 1e-6, "seed": 0, "checkpoint": None,
+                        "patience": args.patience, "regularization": 1e-6, "seed": 0, "checkpoint": None,
                         **({"learning_rate": 5e-3, "lr_decay": 0.97, "batch_size": 8} if args.optimizer == "adam"
                            else {})}}
     config = parse_config(raw, f"mlearn_nn {el}")
@@ -95,6 +95,7 @@ def main() -> None:
     parser.add_argument("elements", nargs="*", default=ELEMENTS)
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--members", type=int, default=3)
+    parser.add_argument("--patience", type=int, default=20, help="Early-stopping patience, epochs.")
     parser.add_argument("--optimizer", default="lbfgs", choices=["lbfgs", "adam"])
     parser.add_argument("--so3-only", action="store_true", help="Only the Si SO(3) fit.")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "mlearn_nn.json")
