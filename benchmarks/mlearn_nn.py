@@ -79,15 +79,17 @@ def run(el: str, descriptor: dict, args) -> dict:
         df = np.abs(ev.forces - frame.forces)
         f_err.append(df.ravel())
         f_struct.append(df.mean())
-        unc.append(np.linalg.norm(ev.uncertainty["forces_std"], axis=1).mean())
-    rho = spearmanr(unc, f_struct)
+        if args.members > 1:
+            unc.append(np.linalg.norm(ev.uncertainty["forces_std"], axis=1).mean())
+    rho = spearmanr(unc, f_struct) if args.members > 1 else None
     return {"element": el, "descriptor": descriptor, "n_features": potential.descriptor.n_features,
             "n_train_frames": len(train), "n_test_frames": len(test), "members": args.members,
             "optimizer": args.optimizer, "epochs_run": info["epochs"], "t_fit_s": t_fit,
             "t_descriptors_s": info["t_descriptors_s"], "t_per_epoch_s": info["t_per_epoch_s"],
             "test": {"energy_mae_mev_atom": 1000 * float(np.mean(e_err)),
                      "force_mae_ev_a": float(np.mean(np.concatenate(f_err)))},
-            "uncertainty_spearman_force": {"rho": float(rho.statistic), "p_value": float(rho.pvalue)}}
+            "uncertainty_spearman_force": ({"rho": float(rho.statistic), "p_value": float(rho.pvalue)}
+                                           if rho is not None else None)}
 
 
 def main() -> None:
