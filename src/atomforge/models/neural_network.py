@@ -100,7 +100,7 @@ class NeuralNetworkModel(ModelBase):
         "bootstrap": (bool, lambda v: True, "true or false"),
     }
 
-    def __init__(self, *, species: list[str], hidden_layers: tuple[int, ...] = (30, 30), activation: str = "tanh",
+    def __init__(self, *, species: list[str], hidden_layers: list[int] = (30, 30), activation: str = "tanh",
                  n_models: int = 1, bootstrap: bool = False):
         self.species = species
         self.hidden_layers = hidden_layers
