@@ -13,7 +13,7 @@ pyxtal_ff runs in its own virtual environment (it pins phonopy 2.3.2 and scipy <
     /tmp/pxff/bin/pip install pyxtal_ff==0.2.3 "scipy<1.17" pymatgen   # torch 2.13.0 from the system
 
 Usage: ``OMP_NUM_THREADS=1 PYTHONPATH=src python3 benchmarks/nn_training_speed.py --pyxtal-python
-/tmp/pxff/bin/python [--epochs 5] [--out benchmarks/results/nn_training_speed.json]``. Prints one JSON object.
+/tmp/pxff/bin/python [--epochs 5] [--pyxtal-workdir DIR] [--out benchmarks/results/nn_training_speed.json]``. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -50,14 +50,17 @@ ff.run(mode='train', TrainData=train)
 """
 
 
-def run_pyxtal_ff(python: str, train: Path, epochs: int) -> dict:
-    """pyxtal_ff's training time, iterations and loss evaluations, from its own log."""
+def run_pyxtal_ff(python: str, train: Path, epochs: int, workdir: Path | None = None) -> dict:
+    """pyxtal_ff's training time, iterations and loss evaluations, from its own log.
+
+    In ``workdir`` (kept), pyxtal_ff reuses the descriptor database of an earlier run."""
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "out").mkdir()
-        (Path(tmp) / "drive.py").write_text(PYXTAL_DRIVER)
+        folder = Path(workdir) if workdir is not None else Path(tmp)
+        (folder / "out").mkdir(parents=True, exist_ok=True)
+        (folder / "drive.py").write_text(PYXTAL_DRIVER)
         t0 = time.perf_counter()
         proc = subprocess.run([python, "drive.py", str(train), str(epochs), *map(str, SO3.values()), str(FORCE_WEIGHT)],
-                              cwd=tmp, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+                              cwd=folder, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
         wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"pyxtal_ff failed:\n{proc.stderr[-3000:]}")
@@ -112,12 +115,14 @@ def main() -> None:
     parser.add_argument("--pyxtal-python", default=os.environ.get("PYXTAL_FF_PYTHON"),
                         help="python of a venv with pyxtal_ff 0.2.3 (see the module docstring)")
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--pyxtal-workdir", type=Path, default=None,
+                        help="Folder for pyxtal_ff's files, kept so that a rerun reuses its descriptors")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     torch.set_num_threads(1)
     train = data_dir() / "mlearn" / "Si" / "training.json"
     ours = run_atomforge(train, args.epochs)
-    ref = run_pyxtal_ff(args.pyxtal_python, train, args.epochs) if args.pyxtal_python else None
+    ref = run_pyxtal_ff(args.pyxtal_python, train, args.epochs, args.pyxtal_workdir) if args.pyxtal_python else None
     result = {"task": "nn_lbfgs_epoch", "system": "mlearn Si training set, SO(3) nmax 4 lmax 3, 30-30 tanh",
               "n_atoms": ours["n_atoms"], "reference": "pyxtal_ff 0.2.3" if ref else None,
               "t_reference_s": ref["t_per_epoch_s"] if ref else None, "t_atomforge_s": ours["t_per_epoch_s"],

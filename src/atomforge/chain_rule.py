@@ -42,16 +42,23 @@ def contract(dE_dB, centers, neighbors, grad, vectors, n_atoms: int, pair_struct
              n_structures: int = 1):
     """Forces and virials from ∂E_i/∂B_i and the sparse descriptor gradients.
 
+    The pairs come either listed (``grad`` 3-D, as in :class:`DescriptorOutput`) or grouped by
+    center (``grad`` 4-D, ``centers`` None): row i holds the pairs of center i in ``max_pairs``
+    slots, unused slots with zero gradient. The grouped form needs no gather of ∂E/∂B per pair: one
+    batched matrix product per center (what training uses, for speed).
+
     Parameters
     ----------
     dE_dB : array, shape (n_atoms, n_features), eV per feature unit
-    centers, neighbors : int arrays, shape (n_pairs,)
-        i and j of each pair (``pairs[:, 0]``, ``pairs[:, 1]``).
-    grad : array, shape (n_pairs, n_features, 3), 1/Å
+    centers : int array, shape (n_pairs,), or None (grouped)
+        i of each pair (``pairs[:, 0]``).
+    neighbors : int array, shape (n_pairs,), or (n_atoms, max_pairs) grouped
+        j of each pair (``pairs[:, 1]``).
+    grad : array, shape (n_pairs, n_features, 3), or (n_atoms, max_pairs, 3, n_features) grouped, 1/Å
         ∂B_i/∂r_j.
-    vectors : array, shape (n_pairs, 3), Å, or None (no virial)
+    vectors : array, shape (n_pairs, 3), or (n_atoms, max_pairs, 3) grouped, Å; or None (no virial)
     n_atoms : int
-    pair_structure : int array, shape (n_pairs,), optional
+    pair_structure : int array, shape (n_pairs,) or (n_atoms, max_pairs), optional
         Structure of each pair when several are contracted at once (default: all in one).
     n_structures : int
 
@@ -60,8 +67,15 @@ def contract(dE_dB, centers, neighbors, grad, vectors, n_atoms: int, pair_struct
     forces : array, shape (n_atoms, 3), eV/Å
     virial : array, shape (n_structures, 3, 3), eV (W = Σ_p g_p ⊗ d_p), or None without vectors
     """
-    xp = sys.modules["torch"] if _is_torch(dE_dB) else np
-    g = xp.einsum("pk,pkc->pc", dE_dB[centers], grad)  # (n_pairs, 3)
+    if centers is None:  # grouped by center: g[i, s] = grad[i, s] @ ∂E_i/∂B_i
+        n, m, _, k = grad.shape
+        g = (grad.reshape(n, 3 * m, k) @ dE_dB[:, :, None]).reshape(n * m, 3)
+        neighbors = neighbors.reshape(-1)
+        vectors = vectors.reshape(-1, 3) if vectors is not None else None
+        pair_structure = pair_structure.reshape(-1) if pair_structure is not None else None
+    else:
+        xp = sys.modules["torch"] if _is_torch(dE_dB) else np
+        g = xp.einsum("pk,pkc->pc", dE_dB[centers], grad)  # (n_pairs, 3)
     forces = -_scatter_add(g, neighbors, n_atoms)
     if vectors is None:
         return forces, None

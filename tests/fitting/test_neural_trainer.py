@@ -153,3 +153,32 @@ def test_the_example_configuration_is_valid():
 
     config, _ = load_config(Path(__file__).parents[2] / "examples" / "mlearn" / "Si-nn.yaml")
     assert config.model.name == "nn" and config.model.n_models == 3 and config.training.optimizer == "lbfgs"
+
+
+@pytest.mark.parametrize("as_tensor", [False, True], ids=["numpy", "torch"])
+def test_grouped_contraction_equals_the_listed_one_per_structure(as_tensor):
+    """The training layout (pairs grouped by center, padded) gives the forces and virials of
+    ``forces_and_stress`` on each structure's own descriptor output, for NumPy and torch alike."""
+    from atomforge.chain_rule import contract, forces_and_stress
+    from atomforge.descriptors.snap import Bispectrum
+
+    descriptor = Bispectrum(elements=["Ni", "Al"], twojmax=2, rcutfac=4.0)
+    frames = FRAMES[:3]
+    outs = [descriptor.compute(f, gradients=True) for f in frames]
+    data = TrainingArrays.build(frames, outs, lambda z: (z == 13).astype(np.int64), FitWeights(), 2)
+    assert data.grad.shape[1] == max(np.bincount(o.pairs[:, 0]).max() for o in outs)
+    dedb = np.random.default_rng(2).normal(size=data.values.shape)
+    conv = torch.from_numpy if as_tensor else np.asarray
+    pair_structure = np.repeat(data.atom_structure[:, None], data.neighbors.shape[1], axis=1)
+    forces, virial = contract(conv(dedb), None, conv(data.neighbors), conv(data.grad), conv(data.vectors),
+                              len(dedb), conv(pair_structure), 3)
+    forces, virial = np.asarray(forces), np.asarray(virial)
+    start = 0
+    for s, (f, o) in enumerate(zip(frames, outs)):
+        rows = slice(start, start + o.n_atoms)
+        ref_f, ref_s = forces_and_stress(dedb[rows], o, 1.0)
+        np.testing.assert_allclose(forces[rows], ref_f, rtol=1e-12, atol=1e-12)
+        sym = 0.5 * (virial[s] + virial[s].T)
+        np.testing.assert_allclose([sym[0, 0], sym[1, 1], sym[2, 2], sym[1, 2], sym[0, 2], sym[0, 1]], ref_s,
+                                   rtol=1e-12, atol=1e-12)
+        start += o.n_atoms

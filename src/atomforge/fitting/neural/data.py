@@ -1,8 +1,11 @@
 """Training structures as one block of arrays: descriptors, sparse gradients and labels, computed once.
 
-Atoms and pairs of all structures are concatenated; atom indices in ``centers``/``neighbors`` are
-global. :meth:`TrainingArrays.subset` takes structures (repeats allowed, for bootstrap samples) and
-renumbers them; :meth:`TrainingArrays.tensors` gives the torch tensors the loss works on.
+Atoms of all structures are concatenated, and the sparse gradient rows are grouped by center
+(:func:`atomforge.chain_rule.contract`'s grouped form): row i of ``grad`` holds the pairs of atom i in
+``max_pairs`` slots (the largest count over all atoms), unused slots zero and pointing at i itself.
+Atom indices in ``neighbors`` are global. :meth:`TrainingArrays.subset` takes structures (repeats
+allowed, for bootstrap samples) and renumbers them; :meth:`TrainingArrays.tensors` gives the torch
+tensors the loss works on.
 Labels are those of the frames less the pair term's (ZBL) contribution, as in the least-squares path.
 """
 
@@ -23,8 +26,8 @@ class TrainingArrays:
     Attributes
     ----------
     values : (n_atoms, n_features); elem : (n_atoms,) int64, species index; atom_structure : (n_atoms,) int64
-    centers, neighbors : (n_pairs,) int64, global atom indices; grad : (n_pairs, n_features, 3) 1/Å;
-    vectors : (n_pairs, 3) Å; pair_structure : (n_pairs,) int64
+    neighbors : (n_atoms, max_pairs) int64, global atom indices; grad : (n_atoms, max_pairs, 3, n_features)
+    1/Å, ∂B_i/∂r_j; vectors : (n_atoms, max_pairs, 3) Å
     energy : (n_structures,) eV, total; n_atoms : (n_structures,) int64; volume : (n_structures,) Å³
     forces : (n_atoms, 3) eV/Å; stress : (n_structures, 6) GPa, ASE sign
     weights : (n_structures, 3): row weights of energy, force and stress (0 where there is no label)
@@ -34,11 +37,9 @@ class TrainingArrays:
     values: np.ndarray
     elem: np.ndarray
     atom_structure: np.ndarray
-    centers: np.ndarray
     neighbors: np.ndarray
     grad: np.ndarray
     vectors: np.ndarray
-    pair_structure: np.ndarray
     energy: np.ndarray
     n_atoms: np.ndarray
     volume: np.ndarray
@@ -54,56 +55,60 @@ class TrainingArrays:
     @classmethod
     def build(cls, frames, outputs, elem_of, weights: FitWeights, n_species: int, pair=None):
         """From frames, their descriptor outputs (with gradients) and ``elem_of(numbers)`` → species index."""
-        parts = {f.name: [] for f in fields(cls)}
-        atom_offset = 0
-        for s, (frame, out) in enumerate(zip(frames, outputs)):
+        n_atoms = np.array([o.n_atoms for o in outputs], dtype=np.int64)
+        max_pairs = max(int(np.bincount(o.pairs[:, 0]).max()) for o in outputs)
+        n, nf = int(n_atoms.sum()), outputs[0].n_features
+        grad = np.zeros((n, max_pairs, 3, nf))
+        vectors = np.zeros((n, max_pairs, 3))
+        neighbors = np.repeat(np.arange(n, dtype=np.int64)[:, None], max_pairs, axis=1)
+        parts = {k: [] for k in ("values", "elem", "energy", "volume", "forces", "stress", "weights", "counts")}
+        offset = 0
+        for frame, out in zip(frames, outputs):
             atoms = frame.atoms
-            n = len(atoms)
+            m = out.n_atoms
             elem = elem_of(out.numbers)
             ref_e, ref_f, ref_s = (pair.evaluate(atoms) if pair is not None
-                                   else (np.zeros(n), np.zeros((n, 3)), np.zeros(6)))
+                                   else (np.zeros(m), np.zeros((m, 3)), np.zeros(6)))
             periodic = bool(atoms.pbc.all())
             w = weights.row_weights(np.array([ENERGY, FORCE, STRESS]), frame.group, frame.weight)
             w = w * np.array([frame.energy is not None, frame.forces is not None,
                               frame.stress is not None and periodic])
+            i, j = out.pairs[:, 0], out.pairs[:, 1]
+            slot = np.arange(len(i)) - np.searchsorted(i, i)  # position of each pair among its center's (sorted by i)
+            grad[offset + i, slot] = out.grad.transpose(0, 2, 1)
+            vectors[offset + i, slot] = out.vectors
+            neighbors[offset + i, slot] = offset + j
             parts["values"].append(out.values)
             parts["elem"].append(elem)
-            parts["atom_structure"].append(np.full(n, s))
-            parts["centers"].append(out.pairs[:, 0] + atom_offset)
-            parts["neighbors"].append(out.pairs[:, 1] + atom_offset)
-            parts["grad"].append(out.grad)
-            parts["vectors"].append(out.vectors)
-            parts["pair_structure"].append(np.full(len(out.pairs), s))
             parts["energy"].append((frame.energy if frame.energy is not None else 0.0) - ref_e.sum())
-            parts["n_atoms"].append(n)
             parts["volume"].append(atoms.get_volume() if periodic else 1.0)
-            parts["forces"].append((frame.forces if frame.forces is not None else np.zeros((n, 3))) - ref_f)
+            parts["forces"].append((frame.forces if frame.forces is not None else np.zeros((m, 3))) - ref_f)
             stress = frame.stress if w[2] > 0 else np.zeros(6)
             parts["stress"].append((np.asarray(stress) - (ref_s if ref_s is not None else 0.0)) * EV_A3_TO_GPA)
             parts["weights"].append(w)
             parts["counts"].append(np.bincount(elem, minlength=n_species))
-            atom_offset += n
-        stacked = {k: (np.concatenate(v) if k in _PER_ATOM_OR_PAIR else np.array(v)) for k, v in parts.items()}
-        for k in ("elem", "atom_structure", "centers", "neighbors", "pair_structure", "n_atoms", "counts"):
-            stacked[k] = stacked[k].astype(np.int64)
-        return cls(**{k: (v.astype(float) if v.dtype.kind == "f" else v) for k, v in stacked.items()})
+            offset += m
+        return cls(values=np.concatenate(parts["values"]).astype(float),
+                   elem=np.concatenate(parts["elem"]).astype(np.int64),
+                   atom_structure=np.repeat(np.arange(len(outputs), dtype=np.int64), n_atoms),
+                   neighbors=neighbors, grad=grad, vectors=vectors,
+                   energy=np.array(parts["energy"], dtype=float), n_atoms=n_atoms,
+                   volume=np.array(parts["volume"], dtype=float),
+                   forces=np.concatenate(parts["forces"]).astype(float),
+                   stress=np.array(parts["stress"], dtype=float), weights=np.array(parts["weights"], dtype=float),
+                   counts=np.array(parts["counts"], dtype=np.int64))
 
     def subset(self, structures) -> "TrainingArrays":
         """The structures ``structures`` (indices, repeats allowed) as a set of their own."""
         structures = np.asarray(structures, dtype=np.int64)
         atom_start = np.concatenate([[0], np.cumsum(self.n_atoms)])
-        n_pairs = np.bincount(self.pair_structure, minlength=self.n_structures)
-        pair_start = np.concatenate([[0], np.cumsum(n_pairs)])
         atoms = np.concatenate([np.arange(atom_start[s], atom_start[s + 1]) for s in structures])
-        pairs = np.concatenate([np.arange(pair_start[s], pair_start[s + 1]) for s in structures])
         new_start = np.concatenate([[0], np.cumsum(self.n_atoms[structures])])[:-1]
-        shift = np.repeat(new_start - atom_start[structures], n_pairs[structures])  # old → new atom index
+        shift = np.repeat(new_start - atom_start[structures], self.n_atoms[structures])  # old → new atom index
         return TrainingArrays(
             values=self.values[atoms], elem=self.elem[atoms],
             atom_structure=np.repeat(np.arange(len(structures)), self.n_atoms[structures]),
-            centers=self.centers[pairs] + shift, neighbors=self.neighbors[pairs] + shift,
-            grad=self.grad[pairs], vectors=self.vectors[pairs],
-            pair_structure=np.repeat(np.arange(len(structures)), n_pairs[structures]),
+            neighbors=self.neighbors[atoms] + shift[:, None], grad=self.grad[atoms], vectors=self.vectors[atoms],
             energy=self.energy[structures], n_atoms=self.n_atoms[structures], volume=self.volume[structures],
             forces=self.forces[atoms], stress=self.stress[structures], weights=self.weights[structures],
             counts=self.counts[structures])
@@ -113,7 +118,3 @@ class TrainingArrays:
         import torch
 
         return {f.name: torch.from_numpy(np.ascontiguousarray(getattr(self, f.name))) for f in fields(self)}
-
-
-_PER_ATOM_OR_PAIR = {"values", "elem", "atom_structure", "centers", "neighbors", "grad", "vectors",
-                     "pair_structure", "forces"}

@@ -33,8 +33,8 @@ def predict_batch(model, layers, t: dict, *, forces: bool = True):
     if not forces:
         return energy, None, None
     (de_db,) = torch.autograd.grad(atom_e.sum(), x, create_graph=True)
-    f, virial = contract(de_db, t["centers"], t["neighbors"], t["grad"], t["vectors"], len(x),
-                         t["pair_structure"], n_s)
+    pair_structure = t["atom_structure"][:, None].expand(t["neighbors"].shape)  # (n_atoms, max_pairs)
+    f, virial = contract(de_db, None, t["neighbors"], t["grad"], t["vectors"], len(x), pair_structure, n_s)
     sym = 0.5 * (virial + virial.transpose(1, 2))
     stress = torch.stack([sym[:, a, b] for a, b in _VOIGT], dim=1) / t["volume"][:, None] * EV_A3_TO_GPA
     return energy, f, stress
