@@ -23,9 +23,10 @@ from ...units import EV_A3_TO_GPA
 _VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 
 
-def predict_batch(model, layers, t: dict, *, forces: bool = True):
+def predict_batch(model, layers, t: dict, *, forces: bool = True, stress: bool = True):
     """Energies (n_structures,) eV, forces (n_atoms, 3) eV/Å (or None) and stress (n_structures, 6) GPa
-    (or None) of committee member 0 of ``layers`` on the tensors ``t`` of a :class:`TrainingArrays`."""
+    (or None) of committee member 0 of ``layers`` on the tensors ``t`` of a :class:`TrainingArrays`.
+    Without ``forces`` there is no stress either."""
     x = t["values"].clone().requires_grad_(forces)
     atom_e = model.torch_energies(layers, x, t["elem"], 0)
     n_s = len(t["energy"])
@@ -34,23 +35,27 @@ def predict_batch(model, layers, t: dict, *, forces: bool = True):
         return energy, None, None
     (de_db,) = torch.autograd.grad(atom_e.sum(), x, create_graph=True)
     pair_structure = t["atom_structure"][:, None].expand(t["neighbors"].shape)  # (n_atoms, max_pairs)
-    f, virial = contract(de_db, None, t["neighbors"], t["grad"], t["vectors"], len(x), pair_structure, n_s)
+    f, virial = contract(de_db, None, t["neighbors"], t["grad"], t["vectors"] if stress else None, len(x),
+                         pair_structure, n_s)
+    if not stress:
+        return energy, f, None
     sym = 0.5 * (virial + virial.transpose(1, 2))
-    stress = torch.stack([sym[:, a, b] for a, b in _VOIGT], dim=1) / t["volume"][:, None] * EV_A3_TO_GPA
-    return energy, f, stress
+    sigma = torch.stack([sym[:, a, b] for a, b in _VOIGT], dim=1) / t["volume"][:, None] * EV_A3_TO_GPA
+    return energy, f, sigma
 
 
 def loss_terms(model, layers, t: dict, regularization: float) -> dict:
     """The weighted mean squared errors ``energy``, ``force``, ``stress``, the ``l2`` penalty and ``total``."""
     w = t["weights"]  # (n_structures, 3)
-    need_grad = bool((w[:, 1:] > 0).any())
-    energy, forces, stress = predict_batch(model, layers, t, forces=need_grad)
+    need_grad, need_stress = bool((w[:, 1:] > 0).any()), bool((w[:, 2] > 0).any())
+    energy, forces, stress = predict_batch(model, layers, t, forces=need_grad, stress=need_stress)
     terms = {}
     we = w[:, 0]
     terms["energy"] = _mean_of_weighted(we * (energy - t["energy"]) / t["n_atoms"], we > 0)
     if need_grad:
         wf = w[t["atom_structure"], 1][:, None].expand(-1, 3)
         terms["force"] = _mean_of_weighted(wf * (forces - t["forces"]), wf > 0)
+    if need_stress:
         ws = w[:, 2][:, None].expand(-1, 6)
         terms["stress"] = _mean_of_weighted(ws * (stress - t["stress"]), ws > 0)
     terms["l2"] = regularization * sum((wt ** 2).sum() for wt, _ in layers)
