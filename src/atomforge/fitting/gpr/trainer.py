@@ -1,0 +1,223 @@
+"""The sparse-GP path of ``atomforge fit`` (``model: {name: gpr, ...}``) on any registered descriptor.
+
+1. Descriptor values of every training atom (no gradients); per-element standardisation and one
+   reference energy per element (least squares of the energies on the element counts).
+2. Inducing environments per element by farthest-point sampling or CUR (:mod:`.select`).
+3. Hyperparameters ℓ, σ and the noises by maximising the log marginal likelihood (:mod:`.likelihood`)
+   on a random subset of ``opt_frames`` frames with the first ``opt_sparse`` inducing environments
+   of each element.
+4. α and the posterior factors from all frames, streamed: the rows Σ^(−½)[K | y] and the rows
+   [Lᵀ | 0] (L Lᵀ = Kmm) go through the tall-skinny QR of the least-squares solver, so
+   RᵀR = Kmm + KᵀΣ⁻¹K = A and α = R⁻¹Qᵀy; memory stays O(M²) however large the data set.
+
+Rows are those of the linear models (:func:`atomforge.fitting.linear.design.frame_rows`: energy per
+atom, forces, stress in GPa) with the GP's :class:`~atomforge.models.gaussian_process.KernelColumns`.
+The ``weights`` section says which kinds are fitted (weight > 0); group and frame multipliers divide
+the noise of their rows. The noises themselves are hyperparameters of the model.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from scipy import linalg
+
+from ...errors import ConfigError
+from ...models.gaussian_process import GaussianProcessModel, KernelColumns
+from ..linear.design import frame_rows
+from ..linear.solvers import triangular_factor
+from ..weights import FitWeights
+from .likelihood import maximize_likelihood
+from .select import select_inducing
+
+
+class _Baseline:
+    """What the GP does not model: reference energy per element and the pair term (ZBL)."""
+
+    def __init__(self, model: GaussianProcessModel, pair):
+        self.model, self.pair = model, pair
+
+    def evaluate(self, atoms):
+        energies = self.model.reference_energies_[self.model.element_index(atoms.numbers)]
+        forces, stress = np.zeros((len(atoms), 3)), np.zeros(6)
+        if self.pair is not None:
+            pe, pf, ps = self.pair.evaluate(atoms)
+            energies, forces = energies + pe, forces + pf
+            stress = stress + ps if ps is not None else stress
+        return energies, forces, stress
+
+
+def _prefix_model(model: GaussianProcessModel, n: int) -> GaussianProcessModel:
+    """A copy of ``model``'s basis with the first ``n`` inducing environments of each element."""
+    keep = np.concatenate([np.flatnonzero(model.inducing_species_ == e)[:n] for e in range(len(model.species))])
+    spec, _ = model.to_dict()
+    sub = GaussianProcessModel.from_dict(spec, {})
+    return sub.set_basis(model.reference_energies_, model.feature_mean_, model.feature_scale_,
+                         model.inducing_[keep], model.inducing_species_[keep], model.hyperparameters_)
+
+
+class _Rows:
+    """Selected rows of one frame: observations, kinds and noise multipliers."""
+
+    def __init__(self, rows, fitted_kinds: np.ndarray, groups: FitWeights):
+        mult = groups.row_weights(rows.kinds, rows.group, rows.weight)
+        self.keep = fitted_kinds[rows.kinds] & (mult > 0)
+        self.a, self.y = rows.a[self.keep], rows.y[self.keep]
+        self.kinds, self.mult = rows.kinds[self.keep], mult[self.keep]
+
+
+def fit_gpr(train, config, base=None, *, progress_factory=None):
+    """Trainer entry (:data:`atomforge.fitting.trainers.TRAINERS`): fit ``config``'s GP to ``train``.
+
+    Returns (potential, info) with the inducing counts, hyperparameters, likelihood and timings.
+    """
+    from ..fit import build_potential_parts
+
+    species = list(config.species) if config.species else train.species
+    potential = build_potential_parts(config, species)
+    descriptor, model, pair = potential.descriptor, potential.model, potential.pair
+    if not isinstance(model, GaussianProcessModel):
+        raise ConfigError(f"model {model.name!r} is not a Gaussian process; the gpr trainer cannot fit it")
+    model.validate_params()
+    w = config.weights
+    fitted_kinds = np.array([w.energy > 0, w.force > 0, w.stress > 0])
+    groups = FitWeights(1.0, 1.0, 1.0, dict(w.groups))
+    use_stress = bool(fitted_kinds[2])
+    frames = list(train)
+    if not frames:
+        raise ConfigError("gpr: no training frames")
+
+    def bar(desc):
+        return progress_factory(desc, len(frames)) if progress_factory is not None else None
+
+    # 1. values, standardisation, reference energies
+    t0 = time.perf_counter()
+    progress = bar("descriptor values")
+    values, elems, counts, energies = [], [], [], []
+    for frame in frames:
+        out = descriptor.compute(frame)
+        elem = model.element_index(out.numbers)
+        values.append(out.values)
+        elems.append(elem)
+        if frame.energy is not None:
+            pe = pair.evaluate(frame.atoms)[0].sum() if pair is not None else 0.0
+            counts.append(np.bincount(elem, minlength=len(species)))
+            energies.append(frame.energy - pe)
+        if progress is not None:
+            progress(1)
+    all_values, all_elem = np.vstack(values), np.concatenate(elems)
+    reference = np.zeros(len(species))
+    residual_per_atom = np.zeros(1)
+    if counts:
+        c, e = np.array(counts, dtype=float), np.array(energies)
+        reference = np.linalg.lstsq(c, e, rcond=None)[0]
+        residual_per_atom = (e - c @ reference) / c.sum(1)
+    nf = all_values.shape[1]
+    mean, scale = np.zeros((len(species), nf)), np.ones((len(species), nf))
+    inducing, inducing_species = [], []
+    for s in range(len(species)):
+        v = all_values[all_elem == s]
+        if len(v) == 0:
+            continue
+        mean[s] = v.mean(0)
+        sd = v.std(0)
+        scale[s] = np.where(sd > 1e-12 * max(1.0, float(np.abs(v).max())), sd, 1.0)
+        x = (v - mean[s]) / scale[s]
+        # 2. inducing environments
+        idx = select_inducing(x, model.n_sparse, model.selection, model.seed)
+        inducing.append(x[idx])
+        inducing_species.append(np.full(len(idx), s, dtype=np.int64))
+    z, z_species = np.vstack(inducing), np.concatenate(inducing_species)
+    length0 = model.length_scale or _initial_length(model.kernel, z, z_species)
+    signal0 = model.signal_std or max(float(np.std(residual_per_atom)), 1e-2)
+    model.set_basis(reference, mean, scale, z, z_species,
+                    [length0, signal0, model.noise_energy, model.noise_force, model.noise_stress])
+    baseline = _Baseline(model, pair)
+    t1 = time.perf_counter()
+
+    # 3. hyperparameters
+    opt_info = {}
+    if model.optimize and model.opt_iter > 0:
+        rng = np.random.default_rng(model.seed)
+        subset = np.sort(rng.choice(len(frames), size=min(model.opt_frames, len(frames)), replace=False))
+        sub_model = _prefix_model(model, model.opt_sparse)
+        sub_frames = [frames[i] for i in subset]
+        outputs = [descriptor.compute(f, gradients=True) for f in sub_frames]
+        first = [_Rows(frame_rows(KernelColumns(sub_model, signal=1.0), f, o, baseline, stress=use_stress),
+                       fitted_kinds, groups) for f, o in zip(sub_frames, outputs)]
+        y = np.concatenate([r.y for r in first])
+        kinds = np.concatenate([r.kinds for r in first])
+        mult = np.concatenate([r.mult for r in first])
+
+        def columns(length):
+            cols = []
+            for d in (False, True):
+                kc = KernelColumns(sub_model, d_log_length=d, length=length, signal=1.0)
+                cols.append(np.vstack([frame_rows(kc, f, o, baseline, stress=use_stress).a[r.keep]
+                                       for f, o, r in zip(sub_frames, outputs, first)]))
+            zz, zs = sub_model.inducing_, sub_model.inducing_species_
+            kmm = sub_model.terms(zz, zs, length=length, signal=1.0).k
+            dkmm = sub_model.terms(zz, zs, d_log_length=True, length=length, signal=1.0).k
+            return cols[0], cols[1], kmm, dkmm
+
+        if len(y):
+            theta, opt_info = maximize_likelihood(np.log(model.hyperparameters_), columns, y, kinds, mult,
+                                                  model.jitter, model.opt_iter)
+            opt_info.update(n_frames=len(sub_frames), n_sparse=len(sub_model.inducing_))
+            model.hyperparameters_ = np.exp(theta)
+    t2 = time.perf_counter()
+
+    # 4. posterior from all frames
+    m = len(z)
+    length, signal = model.hyperparameters_[:2]
+    kmm = model.terms(z, z_species).k + model.jitter * signal**2 * np.eye(m)
+    kmm_factor = linalg.cholesky(kmm, lower=True, check_finite=False)
+    noise = model.hyperparameters_[2:]
+    columns = KernelColumns(model)
+    n_rows = [0]
+    progress = bar("kernel rows")
+
+    def blocks(block_rows=max(2 * m, 8192)):
+        buf_a, buf_y, count = [], [], 0
+        for frame in frames:
+            out = descriptor.compute(frame, gradients=True)
+            r = _Rows(frame_rows(columns, frame, out, baseline, stress=use_stress), fitted_kinds, groups)
+            sigma = noise[r.kinds] / r.mult
+            buf_a.append(r.a / sigma[:, None])
+            buf_y.append(r.y / sigma)
+            count += len(r.y)
+            n_rows[0] += len(r.y)
+            if progress is not None:
+                progress(1)
+            if count >= block_rows:
+                yield np.vstack(buf_a), np.concatenate(buf_y)
+                buf_a, buf_y, count = [], [], 0
+        if buf_a:
+            yield np.vstack(buf_a), np.concatenate(buf_y)
+        yield kmm_factor.T, np.zeros(m)
+
+    r, _ = triangular_factor(blocks(), m)
+    posterior_factor = r[:m, :m]
+    alpha = linalg.solve_triangular(posterior_factor, r[:m, m], lower=False, check_finite=False)
+    model.set_posterior(alpha, kmm_factor, posterior_factor)
+    t3 = time.perf_counter()
+    info = {"n_sparse": {s: int((z_species == e).sum()) for e, s in enumerate(species)}, "n_rows": n_rows[0],
+            "hyperparameters": dict(zip(("length_scale", "signal_std", "noise_energy", "noise_force",
+                                         "noise_stress"), map(float, model.hyperparameters_))),
+            "likelihood": opt_info, "t_select_s": t1 - t0, "t_hyperparameters_s": t2 - t1, "t_posterior_s": t3 - t2}
+    return potential, info
+
+
+def _initial_length(kernel: str, z: np.ndarray, z_species: np.ndarray) -> float:
+    """Start of ℓ: the median distance between inducing points of one element (SE), or the RMS
+    norm of the standardised inducing points (polynomial)."""
+    if kernel == "polynomial":
+        return max(float(np.sqrt((z * z).sum(1).mean())), 1e-3)
+    d = []
+    for e in np.unique(z_species):
+        ze = z[z_species == e][:200]
+        i, j = np.triu_indices(len(ze), 1)
+        d.append(np.sqrt(((ze[i] - ze[j]) ** 2).sum(1)))
+    d = np.concatenate(d) if d else np.zeros(0)
+    return max(float(np.median(d)), 1e-3) if len(d) else 1.0
