@@ -105,7 +105,7 @@ class GaussianProcessModel(ModelBase):
                  selection: str = "fps", length_scale: float | None = None, signal_std: float | None = None,
                  noise_energy: float = 0.002, noise_force: float = 0.05, noise_stress: float = 0.1,
                  optimize: bool = True, opt_frames: int = 30, opt_sparse: int = 200, opt_iter: int = 60,
-                 jitter: float = 1e-8, seed: int = 0):
+                 jitter: float = 1e-6, seed: int = 0):
         self.species = species
         self.kernel = kernel
         self.degree = degree

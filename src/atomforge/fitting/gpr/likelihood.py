@@ -78,9 +78,10 @@ def maximize_likelihood(theta0: np.ndarray, columns: Callable, y, kinds, multipl
                         max_iter: int) -> tuple[np.ndarray, dict]:
     """θ maximising :func:`log_marginal_likelihood` by L-BFGS-B from ``theta0`` (5,).
 
-    Noises of kinds with no row stay fixed; ℓ within 1e-2..1e2 × its start, σ and noises
-    within 1e-3..1e3 × theirs. Returns θ and info (log likelihood per row at start and end,
-    iterations, message).
+    Noises of kinds with no row stay fixed; ℓ stays within 1e-2..1e1 × its start, σ and the
+    noises within 1e-3..1e3 × theirs. Where Kmm is numerically singular (ℓ too long) the objective
+    is a high wall the line search backs off from. Returns θ and info (log likelihood per row at
+    start and end, iterations, message).
     """
     present = np.bincount(kinds, minlength=3) > 0
     free = np.concatenate([[True, True], present])
@@ -89,14 +90,17 @@ def maximize_likelihood(theta0: np.ndarray, columns: Callable, y, kinds, multipl
     def objective(t):
         theta = theta0.copy()
         theta[free] = t
-        value, grad = log_marginal_likelihood(theta, columns, y, kinds, multipliers, jitter)
+        try:
+            value, grad = log_marginal_likelihood(theta, columns, y, kinds, multipliers, jitter)
+        except linalg.LinAlgError:
+            return 1e10, np.zeros(len(t))
         return -value / n, -grad[free] / n
 
-    span = np.where(np.arange(5) == 0, np.log(1e2), np.log(1e3))[free]
-    bounds = list(zip(theta0[free] - span, theta0[free] + span))
+    low = np.log(np.array([1e-2, 1e-3, 1e-3, 1e-3, 1e-3]))[free]
+    high = np.log(np.array([1e1, 1e3, 1e3, 1e3, 1e3]))[free]
     start = -objective(theta0[free])[0]
-    res = optimize.minimize(objective, theta0[free], jac=True, method="L-BFGS-B", bounds=bounds,
-                            options={"maxiter": max_iter})
+    res = optimize.minimize(objective, theta0[free], jac=True, method="L-BFGS-B",
+                            bounds=list(zip(theta0[free] + low, theta0[free] + high)), options={"maxiter": max_iter})
     theta = theta0.copy()
     theta[free] = res.x
     return theta, {"log_likelihood_per_row_start": float(start), "log_likelihood_per_row": float(-res.fun),
