@@ -93,8 +93,12 @@ def main() -> None:
     ap.add_argument("elements", nargs="*", default=ELEMENTS)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "mlearn_gpr.json")
     ap.add_argument("--n-sparse", type=int, default=MODEL["n_sparse"])
+    ap.add_argument("--kernel", default=MODEL["kernel"])
+    ap.add_argument("--degree", type=int, default=3)
     args = ap.parse_args()
-    model = {**MODEL, "n_sparse": args.n_sparse}
+    model = {**MODEL, "n_sparse": args.n_sparse, "kernel": args.kernel}
+    if args.kernel == "polynomial":
+        model["degree"] = args.degree
     snap = snap_results()
     results = []
     meta = {"versions": {"atomforge": atomforge.__version__, "numpy": np.__version__, "python": platform.python_version()},

@@ -7,6 +7,8 @@ functional, Kmm (M, M) between inducing points and Σ = diag(σ_n²). With Q = K
 
 evaluated through A = Kmm + KᵀΣ⁻¹K (Woodbury): (Q + Σ)⁻¹y = Σ⁻¹(y − Kα) with α = A⁻¹KᵀΣ⁻¹y, and
 log|Q + Σ| = log|A| − log|Kmm| + log|Σ| (Quiñonero-Candela & Rasmussen, JMLR 6, 1939 (2005), eq. 20).
+Numerically, with Kmm = L Lᵀ and V = L⁻¹KᵀΣ^(−½), log|A| − log|Kmm| = log|I + VVᵀ| (as GPflow's SGPR),
+which stays accurate when Kmm is nearly singular (long ℓ).
 With β = (Q + Σ)⁻¹y, γ = Kmm⁻¹Kᵀβ and W = Σ⁻¹KA⁻¹, a change dK, dKmm, dΣ changes it by
 
     ⟨βγᵀ − W, dK⟩ + ½⟨Kmm⁻¹ − A⁻¹ − γγᵀ, dKmm⟩ + ½ Σ_n dΣ_nn (β_n² − (Q + Σ)⁻¹_nn),
@@ -49,19 +51,23 @@ def log_marginal_likelihood(theta: np.ndarray, columns: Callable, y: np.ndarray,
     kmm = s2 * (kmm1 + jitter * np.eye(len(kmm1)))
     dkmm = s2 * dkmm1
     var = noise * noise
-    kmm_f = linalg.cho_factor(kmm, lower=True, check_finite=False)
-    ks = k / noise[:, None]
-    a_f = linalg.cho_factor(kmm + ks.T @ ks, lower=True, check_finite=False)
-    alpha = linalg.cho_solve(a_f, ks.T @ (y / noise), check_finite=False)
-    beta = (y - k @ alpha) / var
-    n = len(y)
-    value = (-0.5 * y @ beta - np.log(np.diag(a_f[0])).sum() + np.log(np.diag(kmm_f[0])).sum()
-             - np.log(noise).sum() - 0.5 * n * np.log(2.0 * np.pi))
-    gamma = linalg.cho_solve(kmm_f, k.T @ beta, check_finite=False)
-    w = linalg.cho_solve(a_f, (k / var[:, None]).T, check_finite=False).T  # (n, M)
-    eye = np.eye(len(kmm))
-    g_mm = 0.5 * (linalg.cho_solve(kmm_f, eye, check_finite=False) - linalg.cho_solve(a_f, eye, check_finite=False)
-                  - np.outer(gamma, gamma))
+    n, m = len(y), len(kmm)
+    eye = np.eye(m)
+    # stable factors: Kmm = L Lᵀ, V = L⁻¹KᵀΣ^(−½), B = I + VVᵀ = L⁻¹AL⁻ᵀ = L_B L_Bᵀ
+    chol = linalg.cholesky(kmm, lower=True, check_finite=False)
+    v = linalg.solve_triangular(chol, (k / noise[:, None]).T, lower=True, check_finite=False)  # (M, n)
+    chol_b = linalg.cholesky(eye + v @ v.T, lower=True, check_finite=False)
+    u = linalg.solve_triangular(chol_b, v, lower=True, check_finite=False)  # (M, n) = L_B⁻¹V
+    ys = y / noise
+    c = u @ ys
+    value = (-0.5 * ys @ ys + 0.5 * c @ c - np.log(np.diag(chol_b)).sum() - np.log(noise).sum()
+             - 0.5 * n * np.log(2.0 * np.pi))
+    beta = (ys - u.T @ c) / noise  # Σ⁻¹(y − Kα) = (Q + Σ)⁻¹y
+    l_inv = linalg.solve_triangular(chol, eye, lower=True, check_finite=False)
+    p = linalg.solve_triangular(chol_b, l_inv, lower=True, check_finite=False)  # A⁻¹ = PᵀP
+    gamma = l_inv.T @ (l_inv @ (k.T @ beta))
+    w = ((k / var[:, None]) @ p.T) @ p  # (n, M) = Σ⁻¹KA⁻¹
+    g_mm = 0.5 * (l_inv.T @ l_inv - p.T @ p - np.outer(gamma, gamma))
 
     def kernel_term(d_k, d_kmm):
         return beta @ d_k @ gamma - np.sum(w * d_k) + np.sum(g_mm * d_kmm)
@@ -69,7 +75,7 @@ def log_marginal_likelihood(theta: np.ndarray, columns: Callable, y: np.ndarray,
     grad = np.zeros(5)
     grad[0] = kernel_term(dk, dkmm)
     grad[1] = kernel_term(2.0 * k, 2.0 * kmm)
-    per_row = var * beta * beta - 1.0 + np.sum(w * k, axis=1)  # ∂/∂log σ_n of each row's noise
+    per_row = var * beta * beta - 1.0 + np.sum(u * u, axis=0)  # ∂/∂log σ_n of each row's noise
     grad[2:] = np.bincount(kinds, weights=per_row, minlength=3)
     return float(value), grad
 

@@ -24,7 +24,7 @@ import numpy as np
 from scipy import linalg
 
 from ...errors import ConfigError
-from ...models.gaussian_process import GaussianProcessModel, KernelColumns
+from ...models.gaussian_process import HYPERPARAMETERS, GaussianProcessModel, KernelColumns
 from ..linear.design import frame_rows
 from ..linear.solvers import triangular_factor
 from ..weights import FitWeights
@@ -133,6 +133,7 @@ def fit_gpr(train, config, base=None, *, progress_factory=None):
     signal0 = model.signal_std or max(float(np.std(residual_per_atom)), 1e-2)
     model.set_basis(reference, mean, scale, z, z_species,
                     [length0, signal0, model.noise_energy, model.noise_force, model.noise_stress])
+    initial = model.hyperparameters_.copy()
     baseline = _Baseline(model, pair)
     t1 = time.perf_counter()
 
@@ -203,8 +204,8 @@ def fit_gpr(train, config, base=None, *, progress_factory=None):
     model.set_posterior(alpha, kmm_factor, posterior_factor)
     t3 = time.perf_counter()
     info = {"n_sparse": {s: int((z_species == e).sum()) for e, s in enumerate(species)}, "n_rows": n_rows[0],
-            "hyperparameters": dict(zip(("length_scale", "signal_std", "noise_energy", "noise_force",
-                                         "noise_stress"), map(float, model.hyperparameters_))),
+            "hyperparameters": dict(zip(HYPERPARAMETERS, map(float, model.hyperparameters_))),
+            "initial_hyperparameters": dict(zip(HYPERPARAMETERS, map(float, initial))),
             "likelihood": opt_info, "t_select_s": t1 - t0, "t_hyperparameters_s": t2 - t1, "t_posterior_s": t3 - t2}
     return potential, info
 
