@@ -211,8 +211,12 @@ class GaussianProcessModel(ModelBase):
         k = self.terms(x, elem).k  # (n_atoms, M)
         length, signal = self.hyperparameters_[:2]
         prior_atoms = kernels.diagonal(self.kernel, x, length, signal, self.degree)
-        prior_total = sum(kernels.evaluate(self.kernel, x[elem == e], x[elem == e], length, signal, self.degree).k.sum()
-                          for e in np.unique(elem))
+        prior_total = 0.0  # Σ_{i,i'} k(x_i, x_i') over atoms of one element, in row blocks
+        for e in np.unique(elem):
+            xe = x[elem == e]
+            for start in range(0, len(xe), 1024):
+                prior_total += kernels.evaluate(self.kernel, xe[start:start + 1024], xe, length, signal,
+                                                self.degree).k.sum()
         ks = np.column_stack([k.T, k.sum(axis=0)])  # (M, n_atoms + 1): atoms, then the structure
         q = linalg.solve_triangular(self.kmm_factor_, ks, lower=True, check_finite=False)
         p = linalg.solve_triangular(self.posterior_factor_, ks, trans="T", lower=False, check_finite=False)
