@@ -39,8 +39,12 @@ from atomforge.fitting.metrics import frame_errors, summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 ELEMENTS = ["Ni", "Cu", "Li", "Mo", "Si", "Ge"]
-MODEL = {"name": "gpr", "kernel": "se", "n_sparse": 1000, "selection": "cur", "opt_frames": 30, "opt_sparse": 200,
-         "opt_iter": 60, "noise_energy": 0.002, "noise_force": 0.05}
+MODEL = {"name": "gpr", "kernel": "se", "n_sparse": 1000, "selection": "cur", "opt_iter": 60,
+         "noise_energy": 0.002, "noise_force": 0.05}
+#: Candidate marginal-likelihood data, chosen per element on a validation split of the training set:
+#: forces of many frames with a few inducing points, or of a few frames with the model's own inducing points.
+CANDIDATES = {"opt-30x200": {"opt_frames": 30, "opt_sparse": 200}, "opt-10x1000": {"opt_frames": 10, "opt_sparse": 1000}}
+VALIDATION_FRACTION = 0.2
 #: Paper test MAEs (energy meV/atom, force eV/Å): GAP, MTP (Zuo et al. 2020, via /work/shared/data/README.md).
 PAPER = {"Ni": ((0.42, 0.02), (0.48, 0.01)), "Cu": ((0.46, 0.01), (0.41, 0.01)), "Li": ((0.49, 0.01), (0.49, 0.01)),
          "Mo": ((2.24, 0.09), (2.83, 0.09)), "Si": ((2.91, 0.07), (2.21, 0.06)), "Ge": ((2.06, 0.05), (1.79, 0.05))}
@@ -56,12 +60,38 @@ def snap_results() -> dict:
             for r in json.loads(path.read_text())["fits"]}
 
 
-def run(el: str, model: dict, snap: dict) -> dict:
+def gpr_config(el: str, model: dict):
+    """The fit configuration of ``examples/mlearn/<El>-snap.yaml`` with ``model`` instead of SNAP."""
     cfg, base = load_config(ROOT / "examples" / "mlearn" / f"{el}-snap.yaml")
     raw = cfg.model_dump(mode="json", exclude={"solver", "model"})
     raw.update(model=model, weights={"energy": 1.0, "force": 1.0, "stress": 0.0})
-    cfg = parse_config(raw, f"{el}-gpr")
+    return parse_config(raw, f"{el}-gpr"), base
+
+
+def choose(el: str, model: dict, train) -> tuple[str, dict]:
+    """The candidate of :data:`CANDIDATES` with the lowest max(E/E_best, F/F_best) of its validation
+    MAEs (E_best, F_best: the lowest over the candidates), fitted on the rest of the training set."""
+    fit_part, validation = train.split(VALIDATION_FRACTION, seed=0)
+    scores = {}
+    for name, extra in CANDIDATES.items():
+        cfg, base = gpr_config(el, {**model, **extra})
+        t0 = time.perf_counter()
+        potential, _ = fit_dataset(fit_part, cfg, base)
+        scores[name] = {**{k: summarize(frame_errors(potential, validation))[k] for k in KEYS},
+                        "t_fit_s": time.perf_counter() - t0}
+    best = {k: min(v[k] for v in scores.values()) for k in KEYS}
+    chosen = min(scores, key=lambda c: max(scores[c][k] / best[k] for k in KEYS))
+    return chosen, {"n_fit_frames": len(fit_part), "n_validation_frames": len(validation), "scores": scores}
+
+
+def run(el: str, model: dict, snap: dict) -> dict:
+    cfg, base = gpr_config(el, model)
     train, test = read_sources(cfg.data.train, base), read_sources(cfg.data.test, base)
+    t0 = time.perf_counter()
+    chosen, validation = choose(el, model, train)
+    t_choose = time.perf_counter() - t0
+    model = {**model, **CANDIDATES[chosen]}
+    cfg, base = gpr_config(el, model)
     t0 = time.perf_counter()
     potential, info = fit_dataset(train, cfg, base)
     t_fit = time.perf_counter() - t0
@@ -77,6 +107,7 @@ def run(el: str, model: dict, snap: dict) -> dict:
     rho = stats.spearmanr(std_atoms, force_err)
     return {"task": "mlearn_gpr", "element": el, "n_train_frames": len(train), "n_train_atoms": train.n_atoms,
             "n_test_frames": len(test), "descriptor": cfg.descriptor.model_dump(mode="json"), "model": model,
+            "chosen": chosen, "validation": validation, "t_choose_s": t_choose,
             "t_fit_s": t_fit, "fit": info,
             "test": {k: summary[k] for k in KEYS},
             "test_groups": {g: {k: v[k] for k in KEYS + ("n_frames",)} for g, v in summary["groups"].items()},
@@ -93,12 +124,8 @@ def main() -> None:
     ap.add_argument("elements", nargs="*", default=ELEMENTS)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "mlearn_gpr.json")
     ap.add_argument("--n-sparse", type=int, default=MODEL["n_sparse"])
-    ap.add_argument("--kernel", default=MODEL["kernel"])
-    ap.add_argument("--degree", type=int, default=3)
     args = ap.parse_args()
-    model = {**MODEL, "n_sparse": args.n_sparse, "kernel": args.kernel}
-    if args.kernel == "polynomial":
-        model["degree"] = args.degree
+    model = {**MODEL, "n_sparse": args.n_sparse}
     snap = snap_results()
     results = []
     meta = {"versions": {"atomforge": atomforge.__version__, "numpy": np.__version__, "python": platform.python_version()},

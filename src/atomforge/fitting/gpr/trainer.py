@@ -4,8 +4,8 @@
    reference energy per element (least squares of the energies on the element counts).
 2. Inducing environments per element by farthest-point sampling or CUR (:mod:`.select`).
 3. Hyperparameters ℓ, σ and the noises by maximising the log marginal likelihood (:mod:`.likelihood`)
-   on a random subset of ``opt_frames`` frames with the first ``opt_sparse`` inducing environments
-   of each element.
+   of the energies of every frame and the forces (stresses) of a random subset of ``opt_frames``
+   frames, with the first ``opt_sparse`` inducing environments of each element.
 4. α and the posterior factors from all frames, streamed: the rows Σ^(−½)[K | y] and the rows
    [Lᵀ | 0] (L Lᵀ = Kmm) go through the tall-skinny QR of the least-squares solver, so
    RᵀR = Kmm + KᵀΣ⁻¹K = A and α = R⁻¹Qᵀy; memory stays O(M²) however large the data set.
@@ -27,7 +27,7 @@ from ...errors import ConfigError
 from ...models.gaussian_process import HYPERPARAMETERS, GaussianProcessModel, KernelColumns
 from ..linear.design import frame_rows
 from ..linear.solvers import triangular_factor
-from ..weights import FitWeights
+from ..weights import ENERGY, FitWeights
 from .likelihood import maximize_likelihood
 from .select import select_inducing
 
@@ -94,11 +94,12 @@ def fit_gpr(train, config, base=None, *, progress_factory=None):
     # 1. values, standardisation, reference energies
     t0 = time.perf_counter()
     progress = bar("descriptor values")
-    values, elems, counts, energies = [], [], [], []
+    values, numbers, elems, counts, energies = [], [], [], [], []
     for frame in frames:
         out = descriptor.compute(frame)
         elem = model.element_index(out.numbers)
         values.append(out.values)
+        numbers.append(out.numbers)
         elems.append(elem)
         if frame.energy is not None:
             pe = pair.evaluate(frame.atoms)[0].sum() if pair is not None else 0.0
@@ -140,33 +141,9 @@ def fit_gpr(train, config, base=None, *, progress_factory=None):
     # 3. hyperparameters
     opt_info = {}
     if model.optimize and model.opt_iter > 0:
-        rng = np.random.default_rng(model.seed)
-        subset = np.sort(rng.choice(len(frames), size=min(model.opt_frames, len(frames)), replace=False))
-        sub_model = _prefix_model(model, model.opt_sparse)
-        sub_frames = [frames[i] for i in subset]
-        outputs = [descriptor.compute(f, gradients=True) for f in sub_frames]
-        first = [_Rows(frame_rows(KernelColumns(sub_model, signal=1.0), f, o, baseline, stress=use_stress),
-                       fitted_kinds, groups) for f, o in zip(sub_frames, outputs)]
-        y = np.concatenate([r.y for r in first])
-        kinds = np.concatenate([r.kinds for r in first])
-        mult = np.concatenate([r.mult for r in first])
-
-        def columns(length):
-            cols = []
-            for d in (False, True):
-                kc = KernelColumns(sub_model, d_log_length=d, length=length, signal=1.0)
-                cols.append(np.vstack([frame_rows(kc, f, o, baseline, stress=use_stress).a[r.keep]
-                                       for f, o, r in zip(sub_frames, outputs, first)]))
-            zz, zs = sub_model.inducing_, sub_model.inducing_species_
-            kmm = sub_model.terms(zz, zs, length=length, signal=1.0).k
-            dkmm = sub_model.terms(zz, zs, d_log_length=True, length=length, signal=1.0).k
-            return cols[0], cols[1], kmm, dkmm
-
-        if len(y):
-            theta, opt_info = maximize_likelihood(np.log(model.hyperparameters_), columns, y, kinds, mult,
-                                                  model.jitter, model.opt_iter)
-            opt_info.update(n_frames=len(sub_frames), n_sparse=len(sub_model.inducing_))
-            model.hyperparameters_ = np.exp(theta)
+        theta, opt_info = _optimize(model, descriptor, frames, values, numbers, baseline, fitted_kinds, groups,
+                                    use_stress)
+        model.hyperparameters_ = np.exp(theta)
     t2 = time.perf_counter()
 
     # 4. posterior from all frames
@@ -208,6 +185,48 @@ def fit_gpr(train, config, base=None, *, progress_factory=None):
             "initial_hyperparameters": dict(zip(HYPERPARAMETERS, map(float, initial))),
             "likelihood": opt_info, "t_select_s": t1 - t0, "t_hyperparameters_s": t2 - t1, "t_posterior_s": t3 - t2}
     return potential, info
+
+
+def _optimize(model, descriptor, frames, values, numbers, baseline, fitted_kinds, groups, use_stress):
+    """log θ maximising the marginal likelihood of the energies of every frame and the forces (and
+    stresses) of ``opt_frames`` random frames, with the first ``opt_sparse`` inducing environments
+    of each element; and the optimiser's info."""
+    rng = np.random.default_rng(model.seed)
+    subset = np.sort(rng.choice(len(frames), size=min(model.opt_frames, len(frames)), replace=False))
+    sub_model = _prefix_model(model, model.opt_sparse)
+    # energies: every frame (values only, cheap)
+    e_frames = [k for k, f in enumerate(frames) if fitted_kinds[ENERGY] and f.energy is not None
+                and groups.row_weights(np.array([ENERGY]), f.group, f.weight)[0] > 0]
+    y_e = [(frames[k].energy - baseline.evaluate(frames[k].atoms)[0].sum()) / len(values[k]) for k in e_frames]
+    mult_e = [groups.row_weights(np.array([ENERGY]), frames[k].group, frames[k].weight)[0] for k in e_frames]
+    # forces and stresses: the subset
+    sub_frames = [frames[i] for i in subset]
+    outputs = [descriptor.compute(f, gradients=True) for f in sub_frames]
+    no_energy = fitted_kinds & np.array([False, True, True])
+    first = [_Rows(frame_rows(KernelColumns(sub_model, signal=1.0), f, o, baseline, stress=use_stress), no_energy,
+                   groups) for f, o in zip(sub_frames, outputs)]
+    y = np.concatenate([y_e] + [r.y for r in first])
+    kinds = np.concatenate([np.full(len(y_e), ENERGY)] + [r.kinds for r in first]).astype(np.int64)
+    mult = np.concatenate([mult_e] + [r.mult for r in first])
+    theta0 = np.log(model.hyperparameters_)
+    if not len(y):
+        return theta0, {}
+
+    def columns(length):
+        cols = []
+        for d in (False, True):
+            kc = KernelColumns(sub_model, d_log_length=d, length=length, signal=1.0)
+            energy = [kc.energy_row(values[k], numbers[k])[None] / len(values[k]) for k in e_frames]
+            rest = [frame_rows(kc, f, o, baseline, stress=use_stress).a[r.keep] for f, o, r in zip(sub_frames, outputs, first)]
+            cols.append(np.vstack(energy + rest))
+        zz, zs = sub_model.inducing_, sub_model.inducing_species_
+        kmm = sub_model.terms(zz, zs, length=length, signal=1.0).k
+        dkmm = sub_model.terms(zz, zs, d_log_length=True, length=length, signal=1.0).k
+        return cols[0], cols[1], kmm, dkmm
+
+    theta, info = maximize_likelihood(theta0, columns, y, kinds, mult, model.jitter, model.opt_iter)
+    info.update(n_frames_energy=len(e_frames), n_frames_forces=len(sub_frames), n_sparse=len(sub_model.inducing_))
+    return theta, info
 
 
 def _initial_length(kernel: str, z: np.ndarray, z_species: np.ndarray) -> float:
