@@ -246,9 +246,6 @@ class KernelColumns:
     def n_columns(self, n_features: int) -> int:
         return len(self.model.inducing_)
 
-    def constant_columns(self, n_features: int) -> np.ndarray:
-        return np.zeros(0, dtype=np.int64)
-
     def energy_row(self, values: np.ndarray, numbers: np.ndarray) -> np.ndarray:
         """Σ_i k(x_i, z_m), shape (M,)."""
         elem = self.model.element_index(numbers)

@@ -19,6 +19,7 @@ the noise of their rows. The noises themselves are hyperparameters of the model.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg
@@ -67,6 +68,19 @@ class _Rows:
         self.kinds, self.mult = rows.kinds[self.keep], mult[self.keep]
 
 
+@dataclass
+class _Selection:
+    """Which rows a fit uses: kinds with weight > 0, group/frame noise multipliers, stress or not."""
+
+    kinds: np.ndarray
+    groups: FitWeights
+    stress: bool
+
+    def rows(self, columns, frame, output, baseline, *, energy: bool = True) -> _Rows:
+        kinds = self.kinds & np.array([energy, True, True])
+        return _Rows(frame_rows(columns, frame, output, baseline, stress=self.stress), kinds, self.groups)
+
+
 def fit_gpr(train, config, base=None, *, progress_factory=None):
     """Trainer entry (:data:`atomforge.fitting.trainers.TRAINERS`): fit ``config``'s GP to ``train``.
 
@@ -76,48 +90,64 @@ def fit_gpr(train, config, base=None, *, progress_factory=None):
 
     species = list(config.species) if config.species else train.species
     potential = build_potential_parts(config, species)
-    descriptor, model, pair = potential.descriptor, potential.model, potential.pair
+    descriptor, model = potential.descriptor, potential.model
     if not isinstance(model, GaussianProcessModel):
         raise ConfigError(f"model {model.name!r} is not a Gaussian process; the gpr trainer cannot fit it")
     model.validate_params()
-    w = config.weights
-    fitted_kinds = np.array([w.energy > 0, w.force > 0, w.stress > 0])
-    groups = FitWeights(1.0, 1.0, 1.0, dict(w.groups))
-    use_stress = bool(fitted_kinds[2])
     frames = list(train)
     if not frames:
         raise ConfigError("gpr: no training frames")
+    w = config.weights
+    selection = _Selection(np.array([w.energy > 0, w.force > 0, w.stress > 0]),
+                           FitWeights(1.0, 1.0, 1.0, dict(w.groups)), w.stress > 0)
 
     def bar(desc):
         return progress_factory(desc, len(frames)) if progress_factory is not None else None
 
-    # 1. values, standardisation, reference energies
     t0 = time.perf_counter()
-    progress = bar("descriptor values")
-    values, numbers, elems, counts, energies = [], [], [], [], []
+    values, numbers = _set_basis(model, descriptor, potential.pair, frames, bar("descriptor values"))
+    initial = model.hyperparameters_.copy()
+    baseline = _Baseline(model, potential.pair)
+    t1 = time.perf_counter()
+    opt_info = {}
+    if model.optimize and model.opt_iter > 0:
+        theta, opt_info = _optimize(model, descriptor, frames, values, numbers, baseline, selection)
+        model.hyperparameters_ = np.exp(theta)
+    t2 = time.perf_counter()
+    n_rows = _set_posterior(model, descriptor, frames, baseline, selection, bar("kernel rows"))
+    t3 = time.perf_counter()
+    info = {"n_sparse": {s: int((model.inducing_species_ == e).sum()) for e, s in enumerate(species)},
+            "n_rows": n_rows, "hyperparameters": dict(zip(HYPERPARAMETERS, map(float, model.hyperparameters_))),
+            "initial_hyperparameters": dict(zip(HYPERPARAMETERS, map(float, initial))),
+            "likelihood": opt_info, "t_select_s": t1 - t0, "t_hyperparameters_s": t2 - t1, "t_posterior_s": t3 - t2}
+    return potential, info
+
+
+def _set_basis(model, descriptor, pair, frames, progress):
+    """Steps 1-2: reference energies, standardisation, inducing environments and the initial
+    hyperparameters of ``model``; returns the descriptor values and atomic numbers of each frame."""
+    n_species = len(model.species)
+    values, numbers, counts, energies = [], [], [], []
     for frame in frames:
         out = descriptor.compute(frame)
-        elem = model.element_index(out.numbers)
         values.append(out.values)
         numbers.append(out.numbers)
-        elems.append(elem)
         if frame.energy is not None:
             pe = pair.evaluate(frame.atoms)[0].sum() if pair is not None else 0.0
-            counts.append(np.bincount(elem, minlength=len(species)))
+            counts.append(np.bincount(model.element_index(out.numbers), minlength=n_species))
             energies.append(frame.energy - pe)
         if progress is not None:
             progress(1)
-    all_values, all_elem = np.vstack(values), np.concatenate(elems)
-    reference = np.zeros(len(species))
-    residual_per_atom = np.zeros(1)
+    all_values, all_elem = np.vstack(values), model.element_index(np.concatenate(numbers))
+    reference, residual_per_atom = np.zeros(n_species), np.zeros(1)
     if counts:
         c, e = np.array(counts, dtype=float), np.array(energies)
         reference = np.linalg.lstsq(c, e, rcond=None)[0]
         residual_per_atom = (e - c @ reference) / c.sum(1)
     nf = all_values.shape[1]
-    mean, scale = np.zeros((len(species), nf)), np.ones((len(species), nf))
+    mean, scale = np.zeros((n_species, nf)), np.ones((n_species, nf))
     inducing, inducing_species = [], []
-    for s in range(len(species)):
+    for s in range(n_species):
         v = all_values[all_elem == s]
         if len(v) == 0:
             continue
@@ -125,7 +155,6 @@ def fit_gpr(train, config, base=None, *, progress_factory=None):
         sd = v.std(0)
         scale[s] = np.where(sd > 1e-12 * max(1.0, float(np.abs(v).max())), sd, 1.0)
         x = (v - mean[s]) / scale[s]
-        # 2. inducing environments
         idx = select_inducing(x, model.n_sparse, model.selection, model.seed)
         inducing.append(x[idx])
         inducing_species.append(np.full(len(idx), s, dtype=np.int64))
@@ -134,33 +163,23 @@ def fit_gpr(train, config, base=None, *, progress_factory=None):
     signal0 = model.signal_std or max(float(np.std(residual_per_atom)), 1e-2)
     model.set_basis(reference, mean, scale, z, z_species,
                     [length0, signal0, model.noise_energy, model.noise_force, model.noise_stress])
-    initial = model.hyperparameters_.copy()
-    baseline = _Baseline(model, pair)
-    t1 = time.perf_counter()
+    return values, numbers
 
-    # 3. hyperparameters
-    opt_info = {}
-    if model.optimize and model.opt_iter > 0:
-        theta, opt_info = _optimize(model, descriptor, frames, values, numbers, baseline, fitted_kinds, groups,
-                                    use_stress)
-        model.hyperparameters_ = np.exp(theta)
-    t2 = time.perf_counter()
 
-    # 4. posterior from all frames
-    m = len(z)
-    length, signal = model.hyperparameters_[:2]
-    kmm = model.terms(z, z_species).k + model.jitter * signal**2 * np.eye(m)
+def _set_posterior(model, descriptor, frames, baseline, selection, progress) -> int:
+    """Step 4: α and the factors of Kmm and A from every frame's rows, streamed; returns the row count."""
+    m = len(model.inducing_)
+    signal = model.hyperparameters_[1]
+    kmm = model.terms(model.inducing_, model.inducing_species_).k + model.jitter * signal**2 * np.eye(m)
     kmm_factor = linalg.cholesky(kmm, lower=True, check_finite=False)
     noise = model.hyperparameters_[2:]
     columns = KernelColumns(model)
     n_rows = [0]
-    progress = bar("kernel rows")
 
     def blocks(block_rows=max(2 * m, 8192)):
         buf_a, buf_y, count = [], [], 0
         for frame in frames:
-            out = descriptor.compute(frame, gradients=True)
-            r = _Rows(frame_rows(columns, frame, out, baseline, stress=use_stress), fitted_kinds, groups)
+            r = selection.rows(columns, frame, descriptor.compute(frame, gradients=True), baseline)
             sigma = noise[r.kinds] / r.mult
             buf_a.append(r.a / sigma[:, None])
             buf_y.append(r.y / sigma)
@@ -173,21 +192,16 @@ def fit_gpr(train, config, base=None, *, progress_factory=None):
                 buf_a, buf_y, count = [], [], 0
         if buf_a:
             yield np.vstack(buf_a), np.concatenate(buf_y)
-        yield kmm_factor.T, np.zeros(m)
+        yield kmm_factor.T, np.zeros(m)  # the prior: ‖Lᵀα‖² = αᵀ Kmm α
 
     r, _ = triangular_factor(blocks(), m)
     posterior_factor = r[:m, :m]
     alpha = linalg.solve_triangular(posterior_factor, r[:m, m], lower=False, check_finite=False)
     model.set_posterior(alpha, kmm_factor, posterior_factor)
-    t3 = time.perf_counter()
-    info = {"n_sparse": {s: int((z_species == e).sum()) for e, s in enumerate(species)}, "n_rows": n_rows[0],
-            "hyperparameters": dict(zip(HYPERPARAMETERS, map(float, model.hyperparameters_))),
-            "initial_hyperparameters": dict(zip(HYPERPARAMETERS, map(float, initial))),
-            "likelihood": opt_info, "t_select_s": t1 - t0, "t_hyperparameters_s": t2 - t1, "t_posterior_s": t3 - t2}
-    return potential, info
+    return n_rows[0]
 
 
-def _optimize(model, descriptor, frames, values, numbers, baseline, fitted_kinds, groups, use_stress):
+def _optimize(model, descriptor, frames, values, numbers, baseline, selection: _Selection):
     """log θ maximising the marginal likelihood of the energies of every frame and the forces (and
     stresses) of ``opt_frames`` random frames, with the first ``opt_sparse`` inducing environments
     of each element; and the optimiser's info."""
@@ -195,16 +209,16 @@ def _optimize(model, descriptor, frames, values, numbers, baseline, fitted_kinds
     subset = np.sort(rng.choice(len(frames), size=min(model.opt_frames, len(frames)), replace=False))
     sub_model = _prefix_model(model, model.opt_sparse)
     # energies: every frame (values only, cheap)
-    e_frames = [k for k, f in enumerate(frames) if fitted_kinds[ENERGY] and f.energy is not None
-                and groups.row_weights(np.array([ENERGY]), f.group, f.weight)[0] > 0]
+    energy_mult = [selection.groups.row_weights(np.array([ENERGY]), f.group, f.weight)[0] for f in frames]
+    e_frames = [k for k, f in enumerate(frames) if selection.kinds[ENERGY] and f.energy is not None
+                and energy_mult[k] > 0]
     y_e = [(frames[k].energy - baseline.evaluate(frames[k].atoms)[0].sum()) / len(values[k]) for k in e_frames]
-    mult_e = [groups.row_weights(np.array([ENERGY]), frames[k].group, frames[k].weight)[0] for k in e_frames]
+    mult_e = [energy_mult[k] for k in e_frames]
     # forces and stresses: the subset
     sub_frames = [frames[i] for i in subset]
     outputs = [descriptor.compute(f, gradients=True) for f in sub_frames]
-    no_energy = fitted_kinds & np.array([False, True, True])
-    first = [_Rows(frame_rows(KernelColumns(sub_model, signal=1.0), f, o, baseline, stress=use_stress), no_energy,
-                   groups) for f, o in zip(sub_frames, outputs)]
+    first = [selection.rows(KernelColumns(sub_model, signal=1.0), f, o, baseline, energy=False)
+             for f, o in zip(sub_frames, outputs)]
     y = np.concatenate([y_e] + [r.y for r in first])
     kinds = np.concatenate([np.full(len(y_e), ENERGY)] + [r.kinds for r in first]).astype(np.int64)
     mult = np.concatenate([mult_e] + [r.mult for r in first])
@@ -217,7 +231,8 @@ def _optimize(model, descriptor, frames, values, numbers, baseline, fitted_kinds
         for d in (False, True):
             kc = KernelColumns(sub_model, d_log_length=d, length=length, signal=1.0)
             energy = [kc.energy_row(values[k], numbers[k])[None] / len(values[k]) for k in e_frames]
-            rest = [frame_rows(kc, f, o, baseline, stress=use_stress).a[r.keep] for f, o, r in zip(sub_frames, outputs, first)]
+            rest = [frame_rows(kc, f, o, baseline, stress=selection.stress).a[r.keep]
+                    for f, o, r in zip(sub_frames, outputs, first)]
             cols.append(np.vstack(energy + rest))
         zz, zs = sub_model.inducing_, sub_model.inducing_species_
         kmm = sub_model.terms(zz, zs, length=length, signal=1.0).k
