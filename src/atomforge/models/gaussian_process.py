@@ -60,8 +60,9 @@ class GaussianProcessModel(ModelBase):
     optimize : bool
         Maximise the log marginal likelihood over ℓ, σ and the noises (L-BFGS).
     opt_frames, opt_sparse : int
-        Training frames (random subset) and inducing environments per element (the first ones
-        selected) used for the marginal likelihood.
+        The marginal likelihood sees the energies of every training frame, the forces (and
+        stresses) of ``opt_frames`` random ones, and the first ``opt_sparse`` inducing
+        environments of each element.
     opt_iter : int
         Most L-BFGS iterations.
     jitter : float
