@@ -141,3 +141,18 @@ def test_kernel_columns_force_and_virial_rows_equal_finite_differences(kernel):
 def test_unknown_kernel_is_refused():
     with pytest.raises(ConfigError, match="unknown kernel 'rbf'"):
         kernels.evaluate("rbf", np.zeros((1, 2)), np.zeros((1, 2)), 1.0, 1.0)
+
+
+def test_a_potential_without_uncertainty_says_so():
+    from ase.calculators.calculator import PropertyNotImplementedError
+
+    from conformance import fitted_potential
+
+    potential = fitted_potential({"name": "linear"}, DESCRIPTOR)
+    assert not potential.has_uncertainty
+    with pytest.raises(ConfigError, match="gives no uncertainty"):
+        potential.uncertainty(triclinic_nial())
+    atoms = triclinic_nial()
+    atoms.calc = potential.calculator()
+    with pytest.raises(PropertyNotImplementedError):
+        atoms.calc.get_property("energy_std")
