@@ -43,7 +43,8 @@ MODEL = {"name": "gpr", "kernel": "se", "n_sparse": 1000, "selection": "cur", "o
          "noise_energy": 0.002, "noise_force": 0.05}
 #: Candidate marginal-likelihood data, chosen per element on a validation split of the training set:
 #: forces of many frames with a few inducing points, or of a few frames with the model's own inducing points.
-CANDIDATES = {"opt-30x200": {"opt_frames": 30, "opt_sparse": 200}, "opt-10x1000": {"opt_frames": 10, "opt_sparse": 1000}}
+CANDIDATES = {"opt-30x200": {"opt_frames": 30, "opt_sparse": 200},
+              "opt-10x1000": {"opt_frames": 10, "opt_sparse": 1000}}
 VALIDATION_FRACTION = 0.2
 #: Paper test MAEs (energy meV/atom, force eV/Å): GAP, MTP (Zuo et al. 2020, via /work/shared/data/README.md).
 PAPER = {"Ni": ((0.42, 0.02), (0.48, 0.01)), "Cu": ((0.46, 0.01), (0.41, 0.01)), "Li": ((0.49, 0.01), (0.49, 0.01)),
@@ -128,7 +129,8 @@ def main() -> None:
     model = {**MODEL, "n_sparse": args.n_sparse}
     snap = snap_results()
     results = []
-    meta = {"versions": {"atomforge": atomforge.__version__, "numpy": np.__version__, "python": platform.python_version()},
+    meta = {"versions": {"atomforge": atomforge.__version__, "numpy": np.__version__,
+                         "python": platform.python_version()},
             "cpu": f"{platform.processor() or platform.machine()} x{os.cpu_count()}",
             "threads": os.environ.get("OMP_NUM_THREADS"), "load_average": os.getloadavg()}
     for el in args.elements:

@@ -44,7 +44,8 @@ def test_marginal_likelihood_equals_dense_formula_and_its_gradient_finite_differ
     assert value == pytest.approx(dense, rel=1e-9)
     h = 1e-5
     numeric = [(log_marginal_likelihood(theta + h * e, columns, y, kinds, mult, 1e-8)[0]
-                - log_marginal_likelihood(theta - h * e, columns, y, kinds, mult, 1e-8)[0]) / (2 * h) for e in np.eye(5)]
+                - log_marginal_likelihood(theta - h * e, columns, y, kinds, mult, 1e-8)[0]) / (2 * h)
+               for e in np.eye(5)]
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-6)
 
 

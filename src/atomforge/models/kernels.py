@@ -71,7 +71,8 @@ def evaluate(kernel: str, x: np.ndarray, z: np.ndarray, length: float, signal: f
             return KernelTerms(k, a, zero)
         # ∂u/∂log ℓ = −2u, ∂ℓ⁻²/∂log ℓ = −2ℓ⁻²
         dk = s2 * degree * base ** (degree - 1) * (-2.0 * u)
-        da = s2 * degree / length**2 * ((degree - 1) * base ** max(degree - 2, 0) * (-2.0 * u) - 2.0 * base ** (degree - 1))
+        da = s2 * degree / length**2 * ((degree - 1) * base ** max(degree - 2, 0) * (-2.0 * u)
+                                        - 2.0 * base ** (degree - 1))
         return KernelTerms(dk, da, zero)
     raise ConfigError(f"unknown kernel {kernel!r}; known: ['polynomial', 'se']")
 
