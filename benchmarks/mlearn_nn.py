@@ -80,7 +80,7 @@ def run(el: str, descriptor: dict, args) -> dict:
         f_err.append(df.ravel())
         f_struct.append(df.mean())
         if args.members > 1:
-            unc.append(np.linalg.norm(ev.uncertainty["forces_std"], axis=1).mean())
+            unc.append(np.linalg.norm(potential.uncertainty(frame.atoms)["forces_std"], axis=1).mean())
     rho = spearmanr(unc, f_struct) if args.members > 1 else None
     return {"element": el, "descriptor": descriptor, "n_features": potential.descriptor.n_features,
             "n_train_frames": len(train), "n_test_frames": len(test), "members": args.members,

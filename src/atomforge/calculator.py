@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from ase.calculators.calculator import Calculator, all_changes
 
+#: Uncertainty results a potential may give (:meth:`~atomforge.potential.Potential.uncertainty`).
+UNCERTAINTY = ("energy_std", "energies_std", "forces_std")
+
 
 class AtomforgeCalculator(Calculator):
     """ASE calculator around a :class:`~atomforge.potential.Potential`.
 
     Gives ``energy``, ``free_energy`` (the same), ``energies`` (per atom), ``forces`` and,
-    for fully periodic cells, ``stress`` (Voigt, eV/Å³, ASE sign). A committee model (an ensemble
-    of networks) adds its spread: ``energy_std`` (eV), ``energies_std`` (per atom, eV) and
-    ``forces_std`` (n_atoms, 3) eV/Å, in ``results`` and through ``get_property``.
+    for fully periodic cells, ``stress`` (Voigt, eV/Å³, ASE sign); for a potential with
+    uncertainty (:attr:`~atomforge.potential.Potential.has_uncertainty`), when asked for,
+    ``energy_std`` (eV) and ``energies_std`` (per atom, eV), and for a committee of networks
+    ``forces_std`` ((n_atoms, 3), eV/Å).
     """
 
-    implemented_properties = ["energy", "free_energy", "energies", "forces", "stress",
-                              "energy_std", "energies_std", "forces_std"]
+    implemented_properties = ["energy", "free_energy", "energies", "forces", "stress"]
 
     def __init__(self, potential, **kwargs):
         super().__init__(**kwargs)
         self.potential = potential
+        if potential.has_uncertainty:
+            self.implemented_properties = [*self.implemented_properties, *UNCERTAINTY]
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
         super().calculate(atoms, properties, system_changes)
@@ -29,4 +34,5 @@ class AtomforgeCalculator(Calculator):
                         "energies": ev.energies, "forces": ev.forces}
         if ev.stress is not None:
             self.results["stress"] = ev.stress
-        self.results.update(ev.uncertainty)
+        if set(UNCERTAINTY) & set(properties):
+            self.results.update(self.potential.uncertainty(self.atoms))

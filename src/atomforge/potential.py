@@ -17,14 +17,14 @@ import json
 import os
 import zipfile
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 from ase import Atoms
 
-from .errors import PotentialFileError
+from .errors import ConfigError, PotentialFileError
 from .fileio import write_atomically
 
 FORMAT_NAME = "atomforge-potential"
@@ -73,17 +73,12 @@ class Evaluation:
     forces : ndarray, shape (n_atoms, 3), eV/Å, or None
     stress : ndarray, shape (6,), eV/Å³, Voigt [xx, yy, zz, yz, xz, xy], positive = tensile,
         or None (not asked for, or no periodic cell)
-    uncertainty : dict of str to float or ndarray
-        A committee's spread (standard deviation over its members): ``energy_std`` (eV),
-        ``energies_std`` (n_atoms,) eV and, with forces, ``forces_std`` (n_atoms, 3) eV/Å; empty
-        for a potential without one.
     """
 
     energy: float
     energies: np.ndarray
     forces: np.ndarray | None = None
     stress: np.ndarray | None = None
-    uncertainty: dict = field(default_factory=dict)
 
 
 class Potential(ABC):
@@ -105,6 +100,16 @@ class Potential(ABC):
     @abstractmethod
     def from_dict(cls, spec: dict, arrays: dict[str, np.ndarray]) -> "Potential":
         """Rebuild from :meth:`to_dict` output."""
+
+    @property
+    def has_uncertainty(self) -> bool:
+        """Whether :meth:`uncertainty` gives predictive standard deviations."""
+        return False
+
+    def uncertainty(self, atoms: Atoms) -> dict:
+        """Predictive standard deviations (eV) of ``atoms``: ``energy_std`` (float) and
+        ``energies_std`` (n_atoms,), for potentials that have them (:attr:`has_uncertainty`)."""
+        raise ConfigError(f"a {self.kind} potential gives no uncertainty")
 
     def calculator(self):
         """An ASE calculator for this potential."""

@@ -52,21 +52,10 @@ class DescriptorPotential(Potential):
     def evaluate(self, atoms: Atoms, *, forces: bool = True, stress: bool = True) -> Evaluation:
         stress = stress and bool(atoms.pbc.all())
         out = self.descriptor.compute(Frame(atoms), gradients=forces or stress)
-        committee = getattr(self.model, "n_models", 1) > 1
-        if committee:  # a committee: the mean of its members, and their spread
-            members_e, members_de_db = self.model.predict_members(out.values, out.numbers)
-            energies, de_db = members_e.mean(0), members_de_db.mean(0)
-        else:
-            energies, de_db = self.model.predict(out.values, out.numbers)
+        energies, de_db = self.model.predict(out.values, out.numbers)
         f = s = None
-        uncertainty = {}
         if forces or stress:
             f, s = forces_and_stress(de_db, out, atoms.get_volume() if stress else None)
-        if committee:
-            uncertainty = {"energy_std": float(members_e.sum(1).std()), "energies_std": members_e.std(0)}
-            if forces:
-                member_f = np.stack([forces_and_stress(g, out, None)[0] for g in members_de_db])
-                uncertainty["forces_std"] = member_f.std(0)
         if self.pair is not None:
             pe, pf, ps = self.pair.evaluate(atoms)
             energies = energies + pe
@@ -74,7 +63,26 @@ class DescriptorPotential(Potential):
                 f = f + pf
             if s is not None:
                 s = s + ps
-        return Evaluation(float(energies.sum()), energies, f if forces else None, s, uncertainty)
+        return Evaluation(float(energies.sum()), energies, f if forces else None, s)
+
+    @property
+    def has_uncertainty(self) -> bool:
+        return hasattr(self.model, "predict_std") and getattr(self.model, "has_uncertainty", True)
+
+    def uncertainty(self, atoms: Atoms) -> dict:
+        """``energy_std`` (eV) and ``energies_std`` (n_atoms,) from the model's ``predict_std``
+        (the pair term is taken as exact); for a committee (a model with ``predict_members``) also
+        ``forces_std`` (n_atoms, 3) eV/Å, the spread of its members' forces."""
+        if not self.has_uncertainty:
+            return super().uncertainty(atoms)
+        committee = hasattr(self.model, "predict_members")
+        out = self.descriptor.compute(Frame(atoms), gradients=committee)
+        energy_std, energies_std = self.model.predict_std(out.values, out.numbers)
+        result = {"energy_std": energy_std, "energies_std": energies_std}
+        if committee:
+            _, de_db = self.model.predict_members(out.values, out.numbers)
+            result["forces_std"] = np.stack([forces_and_stress(g, out, None)[0] for g in de_db]).std(0)
+        return result
 
     def to_dict(self) -> tuple[dict, dict[str, np.ndarray]]:
         model_spec, model_arrays = self.model.to_dict()

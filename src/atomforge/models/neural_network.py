@@ -197,6 +197,16 @@ class NeuralNetworkModel(ModelBase):
             grads.append(g.numpy())
         return np.stack(energies), np.stack(grads)
 
+    @property
+    def has_uncertainty(self) -> bool:
+        """A committee of more than one network has a spread."""
+        return self.n_models > 1
+
+    def predict_std(self, values: np.ndarray, numbers: np.ndarray) -> tuple[float, np.ndarray]:
+        """The committee's standard deviation of the total energy (eV) and of each atom's (n_atoms,) eV."""
+        energies, _ = self.predict_members(values, numbers)
+        return float(energies.sum(1).std()), energies.std(0)
+
     def predict(self, values: np.ndarray, numbers: np.ndarray):
         """Committee-mean energies (n_atoms,) eV and ∂E_i/∂B_i (n_atoms, n_features)."""
         energies, grads = self.predict_members(values, numbers)
