@@ -63,7 +63,9 @@ class WeightsSpec(_Section):
 
 
 class SolverSpec(_Section):
-    ridge: float = Field(0.0, ge=0, description="Ridge λ relative to the squared column norms.")
+    ridge: Annotated[float, Field(ge=0)] | Literal["bayesian"] = Field(
+        0.0, description="Ridge λ relative to the squared column norms, or 'bayesian': λ chosen by "
+                         "maximising the evidence (Bayesian ridge; squared loss only).")
     rcond: float = Field(1e-12, gt=0, description="Relative singular-value cutoff.")
     loss: Literal["squared", "absolute"] = Field(
         "squared", description="Weighted least squares, or least absolute deviations (fits the MAE; IRLS).")
