@@ -50,6 +50,8 @@ class Trainer:
 TRAINERS: dict[str, Trainer] = {
     "least_squares": Trainer("atomforge.fitting.linear.trainer:fit_least_squares_config", "least-squares",
                              frozenset({"descriptor", "solver", "zbl"})),
+    "finnis_sinclair": Trainer("atomforge.fitting.finnis_sinclair:fit_finnis_sinclair_config",
+                               "Finnis–Sinclair (L-BFGS)", frozenset({"descriptor", "solver", "zbl"})),
     "smeam": Trainer("atomforge.fitting.smeam.trainer:fit_smeam", "s-MEAM", frozenset(), SMEAMSpec),
 }
 

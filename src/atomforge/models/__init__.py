@@ -10,10 +10,12 @@ from __future__ import annotations
 from ..errors import ConfigError
 from .base import LinearInCoefficients, Model, ModelBase
 from .descriptor_potential import DescriptorPotential
+from .finnis_sinclair import FinnisSinclairModel
 from .linear import LinearModel, QuadraticModel
 
 #: Model registry: config name → class.
-MODELS: dict[str, type] = {"linear": LinearModel, "quadratic": QuadraticModel}
+MODELS: dict[str, type] = {"linear": LinearModel, "quadratic": QuadraticModel,
+                           "finnis_sinclair": FinnisSinclairModel}
 
 
 def make_model(spec: dict, arrays: dict | None = None):
@@ -25,5 +27,5 @@ def make_model(spec: dict, arrays: dict | None = None):
     return MODELS[name].from_dict(spec, arrays or {})
 
 
-__all__ = ["MODELS", "DescriptorPotential", "LinearInCoefficients", "LinearModel", "Model", "ModelBase",
+__all__ = ["MODELS", "DescriptorPotential", "FinnisSinclairModel", "LinearInCoefficients", "LinearModel", "Model", "ModelBase",
            "QuadraticModel", "make_model"]
