@@ -11,9 +11,10 @@ column scale), with analytic gradients (backpropagation through the chain rule o
 :mod:`atomforge.chain_rule`). Start: the linear least-squares fit (``solver.ridge``, a number or
 ``bayesian``) in the first density with exponent 1, small random densities (seed 0) elsewhere.
 
-Memory: the pair gradients of the fitted force rows are kept; ``solver.force_fraction`` < 1 fits
+Memory: the pair gradients of the fitted force rows are kept; ``solver.force_fraction`` f < 1 fits
 the forces of that fraction of each frame's atoms (chosen at random, seed 0; all pairs of a frame
-with a fitted stress are kept) — the linear start always sees every force.
+with a fitted stress are kept), with weights w_F/√f so that their sum estimates the full one — the
+linear start always sees every force.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class PairData:
             rows[chosen] = self._force_rows + np.arange(chosen.sum())
             self._force_rows += int(chosen.sum())
             self.forces.append((np.asarray(frame.forces) - ref_f)[chosen] if fit_f else np.zeros((0, 3)))
-            self.force_w.append(np.full(int(chosen.sum()), w[1]))
+            self.force_w.append(np.full(int(chosen.sum()), w[1] / np.sqrt(self.force_fraction)))
             L["grad"].append(out.grad[keep])
             L["center"].append(out.pairs[keep, 0] + self._atoms)
             L["force_row"].append(rows[out.pairs[keep, 1]])
@@ -164,7 +165,7 @@ def objective(model, data: PairData, e0: np.ndarray, coef: np.ndarray):
 
 
 def fit_finnis_sinclair(model, data: PairData, linear_coef: np.ndarray, column_norms: np.ndarray, *,
-                        ridge: float = 0.0, max_iter: int = 200, seed: int = 0) -> dict:
+                        ridge: float = 0.0, max_iter: int = 200, seed: int = 0, init_density: float = 0.01) -> dict:
     """Minimise :func:`objective` + λ‖D c‖² by L-BFGS from the linear fit; set the model's parameters.
 
     Parameters
@@ -173,6 +174,10 @@ def fit_finnis_sinclair(model, data: PairData, linear_coef: np.ndarray, column_n
         β0, β of the linear fit (:class:`~atomforge.models.LinearModel` ``coef_``).
     column_norms : ndarray, shape (n_species, 1 + n_features)
         D: column norms of the weighted linear design matrix, in the same layout.
+    init_density : float
+        RMS over the atoms of each nonlinear density at the start (random directions, seed
+        ``seed``); the linear density absorbs their slope at ρ = 0, so the start is the linear fit
+        up to O(init_density²) per atom.
     """
     n_sp, nf = linear_coef.shape[0], linear_coef.shape[1] - 1
     n_dens, scales, exps = model.n_densities, model.scales, model.exponents
@@ -187,7 +192,7 @@ def fit_finnis_sinclair(model, data: PairData, linear_coef: np.ndarray, column_n
             continue
         c = rng.normal(size=(n_sp, nf)) / dk[:, 0]
         rms = np.sqrt(np.mean(np.einsum("ak,ak->a", c[data.elem], data.values) ** 2)) or 1.0
-        coef[:, p] = 0.5 * c / rms  # RMS density 0.5
+        coef[:, p] = init_density * c / rms
     coef[:, linear_p] = (linear_coef[:, 1:] - sum(scales[p] * slope0[p] * coef[:, p] for p in range(n_dens)
                                                   if p != linear_p)) / (scales[linear_p] * slope0[linear_p])
 
