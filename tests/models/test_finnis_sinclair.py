@@ -90,8 +90,10 @@ def test_objective_gradient_equals_finite_differences():
 
 def test_fit_improves_on_its_linear_start():
     config = fit_config({"name": "finnis_sinclair"}, {"name": "ace", "nmax": [4, 2, 1], "lmax": [0, 2, 1], "rcut": 4.2},
-                        solver={"ridge": "bayesian", "max_iter": 60})
+                        solver={"ridge": "bayesian", "max_iter": 80})
     potential, info = fit_dataset(Dataset(emt_nial_frames(), "emt"), config)
-    assert info["objective"] < 0.9 * info["objective_start"]
+    assert info["objective"] == min(r["objective"] for r in info["runs"])
+    assert all(r["objective"] < r["objective_start"] for r in info["runs"])
+    assert info["objective"] < info["objective_linear"]
     assert info["linear_alpha"] > 0 and info["ridge"] == info["linear_ridge"]
     assert isinstance(potential.model, FinnisSinclairModel)

@@ -9,7 +9,8 @@ minimised over the reference energies E0_e and densities c_epk of a
 :class:`~atomforge.models.finnis_sinclair.FinnisSinclairModel`, in the variables θ = D·c (unit
 column scale), with analytic gradients (backpropagation through the chain rule of
 :mod:`atomforge.chain_rule`). Start: the linear least-squares fit (``solver.ridge``, a number or
-``bayesian``) in the first density with exponent 1, small random densities (seed 0) elsewhere.
+``bayesian``) in the first density with exponent 1, random densities (seed 0) of RMS 0.01, 0.3
+and 1 elsewhere (one L-BFGS run each, the lowest objective kept).
 
 Memory: the pair gradients of the fitted force rows are kept; ``solver.force_fraction`` f < 1 fits
 the forces of that fraction of each frame's atoms (chosen at random, seed 0; all pairs of a frame
@@ -33,6 +34,8 @@ from .linear.trainer import fit_least_squares
 from .weights import ENERGY, FORCE, STRESS, FitWeights
 
 _VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+#: RMS of the nonlinear densities at the starts of the L-BFGS runs (:func:`fit_finnis_sinclair`).
+INIT_DENSITIES = (0.01, 0.3, 1.0)
 
 
 class PairData:
@@ -165,54 +168,74 @@ def objective(model, data: PairData, e0: np.ndarray, coef: np.ndarray):
 
 
 def fit_finnis_sinclair(model, data: PairData, linear_coef: np.ndarray, column_norms: np.ndarray, *,
-                        ridge: float = 0.0, max_iter: int = 200, seed: int = 0, init_density: float = 0.01) -> dict:
+                        ridge: float = 0.0, max_iter: int = 200, seed: int = 0,
+                        init_densities: tuple[float, ...] = INIT_DENSITIES) -> dict:
     """Minimise :func:`objective` + λ‖D c‖² by L-BFGS from the linear fit; set the model's parameters.
+
+    The variables are D·E0, D·ℓ and D·c_p (p ≠ q), where q is the first density with exponent 1
+    (else 0) and ℓ = Σ_p a_p c_p (a_p = s_p F'_p(0) / s_q F'_q(0)) is the linear response of the
+    energy to B at small densities: moving a nonlinear density at fixed ℓ changes the energy only at
+    second order, so L-BFGS need not find that coupled direction itself.
 
     Parameters
     ----------
     linear_coef : ndarray, shape (n_species, 1 + n_features)
-        β0, β of the linear fit (:class:`~atomforge.models.LinearModel` ``coef_``).
+        β0, β of the linear fit (:class:`~atomforge.models.LinearModel` ``coef_``): the start E0, ℓ.
     column_norms : ndarray, shape (n_species, 1 + n_features)
         D: column norms of the weighted linear design matrix, in the same layout.
-    init_density : float
-        RMS over the atoms of each nonlinear density at the start (random directions, seed
-        ``seed``); the linear density absorbs their slope at ρ = 0, so the start is the linear fit
-        up to O(init_density²) per atom.
+    init_densities : tuple of float
+        One L-BFGS run (at most ``max_iter`` iterations) per entry, each from the linear fit with
+        the nonlinear densities of that RMS over the atoms (random directions, seed ``seed``); the
+        run with the lowest objective is kept. Near ρ = 0 the objective has a shallow basin around
+        the linear fit; larger starts reach the nonlinear range.
     """
     n_sp, nf = linear_coef.shape[0], linear_coef.shape[1] - 1
     n_dens, scales, exps = model.n_densities, model.scales, model.exponents
     d0 = np.where(column_norms[:, 0] > 0, column_norms[:, 0], 1.0)
     dk = np.where(column_norms[:, 1:] > 0, column_norms[:, 1:], 1.0)[:, None, :]  # (n_sp, 1, nf)
-    coef = np.zeros((n_sp, n_dens, nf))
-    linear_p = int(np.argmax(exps == 1.0)) if np.any(exps == 1.0) else 0
-    slope0 = [float(fs_embedding(np.zeros(1), m)[1][0]) for m in exps]
-    rng = np.random.default_rng(seed)
-    for p in range(n_dens):
-        if p == linear_p:
-            continue
-        c = rng.normal(size=(n_sp, nf)) / dk[:, 0]
-        rms = np.sqrt(np.mean(np.einsum("ak,ak->a", c[data.elem], data.values) ** 2)) or 1.0
-        coef[:, p] = init_density * c / rms
-    coef[:, linear_p] = (linear_coef[:, 1:] - sum(scales[p] * slope0[p] * coef[:, p] for p in range(n_dens)
-                                                  if p != linear_p)) / (scales[linear_p] * slope0[linear_p])
+    q = int(np.argmax(exps == 1.0)) if np.any(exps == 1.0) else 0
+    slope0 = np.array([scales[p] * fs_embedding(np.zeros(1), m)[1][0] for p, m in enumerate(exps)])
+    a = slope0 / slope0[q]  # a_q = 1
+    others = [p for p in range(n_dens) if p != q]
 
     def unpack(x):
-        return x[:n_sp] / d0, x[n_sp:].reshape(n_sp, n_dens, nf) / dk
+        """E0 (n_sp,) and c (n_sp, n_dens, nf) from the variables."""
+        v = x[n_sp:].reshape(n_sp, n_dens, nf) / dk
+        c = v.copy()
+        c[:, q] = v[:, q] - np.einsum("p,epk->ek", a[others], v[:, others])
+        return x[:n_sp] / d0, c
 
     def fun(x):
         e0, c = unpack(x)
         loss, g_e0, g_c = objective(model, data, e0, c)
-        theta = x[n_sp:]
-        return loss + ridge * float(theta @ theta), np.concatenate([g_e0 / d0, (g_c / dk).ravel() + 2 * ridge * theta])
+        loss += ridge * float(np.sum((dk * c) ** 2))
+        g_c += 2 * ridge * dk ** 2 * c
+        g_v = g_c.copy()
+        g_v[:, others] -= a[others][None, :, None] * g_c[:, q:q + 1]
+        return loss, np.concatenate([g_e0 / d0, (g_v / dk).ravel()])
 
-    x0 = np.concatenate([linear_coef[:, 0] * d0, (coef * dk).ravel()])
-    start = fun(x0)[0]
-    res = minimize(fun, x0, jac=True, method="L-BFGS-B",
-                   options={"maxiter": max_iter, "maxcor": 30, "ftol": 1e-13, "gtol": 1e-12})
-    e0, c = unpack(res.x)
-    model.set_parameters(e0, c)
-    return {"objective_start": start, "objective": float(res.fun), "lbfgs_iterations": int(res.nit),
-            "lbfgs_message": str(res.message)}
+    v = np.zeros((n_sp, n_dens, nf))
+    v[:, q] = linear_coef[:, 1:] / slope0[q]
+    x_linear = np.concatenate([linear_coef[:, 0] * d0, (v * dk).ravel()])
+    rng = np.random.default_rng(seed)
+    directions = []
+    for p in others:
+        c = rng.normal(size=(n_sp, nf)) / dk[:, 0]
+        rms = np.sqrt(np.mean(np.einsum("ak,ak->a", c[data.elem], data.values) ** 2)) or 1.0
+        directions.append(c / rms)
+    runs = []
+    for size in init_densities:
+        for p, c in zip(others, directions):
+            v[:, p] = size * c
+        x0 = np.concatenate([linear_coef[:, 0] * d0, (v * dk).ravel()])
+        res = minimize(fun, x0, jac=True, method="L-BFGS-B",
+                       options={"maxiter": max_iter, "maxcor": 30, "ftol": 1e-13, "gtol": 1e-12})
+        runs.append({"init_density": size, "objective_start": fun(x0)[0], "objective": float(res.fun),
+                     "lbfgs_iterations": int(res.nit), "lbfgs_message": str(res.message), "x": res.x})
+    best = min(runs, key=lambda r: r["objective"])
+    model.set_parameters(*unpack(best["x"]))
+    return {"objective_linear": fun(x_linear)[0], "objective": best["objective"],
+            "init_density": best["init_density"], "runs": [{k: r[k] for k in r if k != "x"} for r in runs]}
 
 
 def fit_finnis_sinclair_config(train, config, base=None, *, progress_factory=None):
