@@ -3,7 +3,8 @@
 The objective is the least-squares objective of :mod:`atomforge.fitting.linear` (same row weights,
 same ridge λ‖Dθ‖² with D the column norms of the weighted linear design matrix, constants free):
 
-    L = Σ_frames w_E² (E/N − Ê/N)² + Σ_force rows w_F² (F − F̂)² + Σ_stress rows w_σ² (σ − σ̂)² + λ Σ (D_ek c_epk)²
+    L = Σ_frames w_E² (E/N − Ê/N)² + Σ_force rows w_F² (F − F̂)² + Σ_stress rows w_σ² (σ − σ̂)²
+        + λ Σ (D_ek c_epk)²
 
 minimised over the reference energies E0_e and densities c_epk of a
 :class:`~atomforge.models.finnis_sinclair.FinnisSinclairModel`, in the variables θ = D·c (unit

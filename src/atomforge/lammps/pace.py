@@ -167,7 +167,8 @@ def _embedding(doc, path) -> list[float]:
         fs = tuple(float(x) for x in emb.get("FS_parameters", [1.0, 1.0]))
         npoti = emb.get("npoti", SHIFTED_SCALED)
         if int(emb.get("ndensity", 1)) * 2 != len(fs):
-            raise PotentialFileError(f"{path}: embedding {e}: ndensity {emb.get('ndensity')} with FS_parameters {list(fs)}")
+            raise PotentialFileError(f"{path}: embedding {e}: ndensity {emb.get('ndensity')} with "
+                                     f"FS_parameters {list(fs)}")
         if npoti != SHIFTED_SCALED and not (npoti == "FinnisSinclair" and all(m == 1.0 for m in fs[1::2])):
             raise PotentialFileError(f"{path}: embedding {e}: npoti {npoti!r} with FS_parameters {list(fs)}; "
                                      f"atomforge reads {SHIFTED_SCALED} (and FinnisSinclair with exponents 1)")

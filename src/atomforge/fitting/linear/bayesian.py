@@ -10,7 +10,7 @@ values s_i and the projections z̃_i = u_iᵀ z_V of the column-scaled T_VV, and
 
     m = Σ_i v_i s_i z̃_i / (s_i² + λ)          (posterior mean, scaled columns)
     γ = Σ_i s_i² / (s_i² + λ)                   (effective number of parameters)
-    α ← γ / ‖m‖²,   β ← (N − γ) / ‖T_VV m − z_V‖²    (evidence fixed point, Bishop eqs. 3.92, 3.95)
+    α ← γ / ‖m‖²,   β ← (N − γ) / ‖T_VV m − z_V‖²   (Bishop eqs. 3.92, 3.95)
 
 iterated to convergence; the coefficients are the posterior mean (the ridge solution with λ = α/β).
 The rows pass once through the incremental QR of :func:`~.solvers.triangular_factor`.
