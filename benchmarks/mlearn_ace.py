@@ -57,7 +57,9 @@ BASIS = {"nmax": [14, 12, 10, 8], "lmax": [0, 6, 5, 4], "degree": [14, 14, 12, 1
 CUTOFFS = {"Ni": 4.1, "Cu": 4.1, "Li": 5.1, "Mo": 5.2, "Si": 4.9, "Ge": 5.5}
 #: Radial λ candidates: 5 % of rc (atomforge's default) and python-ace's default 5.25.
 LAMBDAS = ("5%rc", 5.25)
-ENERGY_WEIGHTS = (10.0, 30.0, 100.0, 300.0, 1000.0)
+#: Energy weights (atom/eV; force weight 1 Å/eV). 3000 and 10000 were added after a first run chose
+#: the edge 1000 for Mo on its validation frames (that run's test errors had been printed too).
+ENERGY_WEIGHTS = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0)
 FS_ITERATIONS = 300
 FS_FORCE_FRACTION = 0.1
 #: One L-BFGS start (nonlinear densities of RMS 0.01): the larger starts of the trainer's default

@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from scipy import linalg
 from scipy.optimize import minimize
 
 from ..errors import ConfigError
@@ -114,10 +115,11 @@ class PairData:
         return self
 
 
-def objective(model, data: PairData, e0: np.ndarray, coef: np.ndarray):
-    """Weighted sum of squared residuals of ``model`` with parameters (e0, coef) on ``data``,
-    and its gradients (same shapes as e0 and coef)."""
-    n_sp, n_dens, nf = coef.shape
+def predictions(model, data: PairData, e0: np.ndarray, coef: np.ndarray) -> dict:
+    """Energies per atom of each frame (n_frames,) eV, forces of the fitted rows (n_force, 3) eV/Å
+    and stresses (n_stress, 6) GPa of ``model`` with parameters (e0, coef), and the intermediates
+    the gradient needs (``rho``, ``slope`` = s F'(ρ), ``curve`` = s F''(ρ), ``g`` = ∂E_i/∂r_j per pair)."""
+    n_dens = coef.shape[1]
     scales, exps = model.scales, model.exponents
     elem, values = data.elem, data.values
     rho = np.einsum("apk,ak->ap", coef[elem], values)  # (n_atoms, n_dens)
@@ -128,27 +130,43 @@ def objective(model, data: PairData, e0: np.ndarray, coef: np.ndarray):
         energies += scales[p] * f
         slope[:, p], curve[:, p] = scales[p] * df, scales[p] * d2f
     de_db = np.einsum("ap,apk->ak", slope, coef[elem])  # (n_atoms, nf)
-    # energies per atom of each frame
-    e_res = np.bincount(data.frame, weights=energies, minlength=len(data.n_atoms)) / data.n_atoms - data.energy
+    out = {"energy": np.bincount(data.frame, weights=energies, minlength=len(data.n_atoms)) / data.n_atoms,
+           "forces": np.zeros((len(data.forces), 3)), "stress": np.zeros((len(data.stress), 6)),
+           "rho": rho, "slope": slope, "curve": curve}
+    if len(data.grad):
+        g = out["g"] = pair_forces(de_db, data.grad, data.starts)  # (n_pairs, 3) = ∂E_i/∂r_j
+        fit = data.force_row >= 0
+        np.add.at(out["forces"], data.force_row[fit], -g[fit])
+        if len(data.stress):
+            on = data.stress_of_pair >= 0
+            virial = np.zeros((len(data.stress), 3, 3))
+            np.add.at(virial, data.stress_of_pair[on], g[on, :, None] * data.vectors[on, None, :])
+            sym = 0.5 * (virial + virial.transpose(0, 2, 1)) * (EV_A3_TO_GPA / data.stress_volume)[:, None, None]
+            out["stress"] = np.stack([sym[:, a, c] for a, c in _VOIGT], axis=1)
+    return out
+
+
+def objective(model, data: PairData, e0: np.ndarray, coef: np.ndarray):
+    """Weighted sum of squared residuals of ``model`` with parameters (e0, coef) on ``data``,
+    and its gradients (same shapes as e0 and coef)."""
+    n_sp = coef.shape[0]
+    elem, values = data.elem, data.values
+    pred = predictions(model, data, e0, coef)
+    slope, curve = pred["slope"], pred["curve"]
+    e_res = pred["energy"] - data.energy
     loss = float(np.sum((data.energy_w * e_res) ** 2))
     dl_de = (2 * data.energy_w ** 2 * e_res / data.n_atoms)[data.frame]  # ∂L/∂E_i
-    dl_dd = np.zeros_like(de_db)
+    dl_dd = np.zeros_like(values)
     if len(data.grad):
-        g = pair_forces(de_db, data.grad, data.starts)  # (n_pairs, 3) = ∂E_i/∂r_j
         fit = data.force_row >= 0
-        forces = np.zeros((len(data.forces), 3))
-        np.add.at(forces, data.force_row[fit], -g[fit])
-        f_res = forces - data.forces
+        f_res = pred["forces"] - data.forces
         loss += float(np.sum((data.force_w[:, None] * f_res) ** 2))
-        b = np.zeros_like(g)  # ∂L/∂g_p
+        b = np.zeros_like(pred["g"])  # ∂L/∂g_p
         b[fit] = -(2 * data.force_w[:, None] ** 2 * f_res)[data.force_row[fit]]
         if len(data.stress):
             sp = data.stress_of_pair
             on = sp >= 0
-            virial = np.zeros((len(data.stress), 3, 3))
-            np.add.at(virial, sp[on], g[on, :, None] * data.vectors[on, None, :])
-            sym = 0.5 * (virial + virial.transpose(0, 2, 1)) * (EV_A3_TO_GPA / data.stress_volume)[:, None, None]
-            s_res = np.stack([sym[:, a, c] for a, c in _VOIGT], axis=1) - data.stress
+            s_res = pred["stress"] - data.stress
             loss += float(np.sum((data.stress_w[:, None] * s_res) ** 2))
             ds = 2 * data.stress_w[:, None] ** 2 * s_res  # ∂L/∂σ (n_stress, 6)
             gam = np.zeros((len(data.stress), 3, 3))
@@ -158,7 +176,7 @@ def objective(model, data: PairData, e0: np.ndarray, coef: np.ndarray):
             gam *= (EV_A3_TO_GPA / data.stress_volume)[:, None, None]
             b[on] += np.einsum("pcd,pd->pc", gam[sp[on]], data.vectors[on])
         dl_dd = pair_backward(b, data.grad, data.starts, len(values))  # ∂L/∂(∂E_i/∂B_ik)
-    # back through de_db = Σ_p slope_p c_p and energies = e0 + Σ_p s_p F(ρ_p)
+    # back through ∂E_i/∂B_i = Σ_p slope_p c_p and E_i = e0 + Σ_p s_p F(ρ_p)
     dl_drho = curve * np.einsum("apk,ak->ap", coef[elem], dl_dd) + slope * dl_de[:, None]
     g_coef = np.zeros_like(coef)
     g_e0 = np.bincount(elem, weights=dl_de, minlength=n_sp)
@@ -168,74 +186,104 @@ def objective(model, data: PairData, e0: np.ndarray, coef: np.ndarray):
     return loss, g_e0, g_coef
 
 
+def linear_rows(data: PairData, n_species: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unweighted rows of E0 and the B terms on ``data``'s fitted rows (energies per atom, forces,
+    stresses in GPa), their weights and targets: A (n_rows, n_species (1 + n_features)), w, t."""
+    nf = data.values.shape[1]
+    a_e = np.zeros((len(data.n_atoms), n_species, 1 + nf))
+    np.add.at(a_e, (data.frame, data.elem, 0), 1.0)
+    np.add.at(a_e[:, :, 1:], (data.frame, data.elem), data.values)
+    a_e /= data.n_atoms[:, None, None]
+    a_f = np.zeros((len(data.forces), n_species, 1 + nf, 3))
+    fit = data.force_row >= 0
+    np.add.at(a_f[:, :, 1:], (data.force_row[fit], data.elem[data.center[fit]]), -data.grad[fit])
+    a_s = np.zeros((len(data.stress), 6, n_species, 1 + nf))
+    for k in range(len(data.stress)):
+        for e in range(n_species):
+            sel = (data.stress_of_pair == k) & (data.elem[data.center] == e)
+            w = np.einsum("pka,pb->kab", data.grad[sel], data.vectors[sel])  # (nf, 3, 3)
+            w = 0.5 * (w + w.transpose(0, 2, 1)) * EV_A3_TO_GPA / data.stress_volume[k]
+            a_s[k, :, e, 1:] = np.stack([w[:, a, c] for a, c in _VOIGT])
+    cols = n_species * (1 + nf)
+    a = np.vstack([a_e.reshape(len(a_e), cols), a_f.transpose(0, 3, 1, 2).reshape(3 * len(a_f), cols),
+                   a_s.reshape(6 * len(a_s), cols)])
+    w = np.concatenate([data.energy_w, np.repeat(data.force_w, 3), np.repeat(data.stress_w, 6)])
+    t = np.concatenate([data.energy, data.forces.ravel(), data.stress.ravel()])
+    return a, w, t
+
+
 def fit_finnis_sinclair(model, data: PairData, linear_coef: np.ndarray, column_norms: np.ndarray, *,
                         ridge: float = 0.0, max_iter: int = 200, seed: int = 0,
                         init_densities: tuple[float, ...] = INIT_DENSITIES) -> dict:
-    """Minimise :func:`objective` + λ‖D c‖² by L-BFGS from the linear fit; set the model's parameters.
+    """Minimise :func:`objective` + λ‖D c‖² by L-BFGS with variable projection; set the model's parameters.
 
-    The variables are D·E0, D·ℓ and D·c_p (p ≠ q), where q is the first density with exponent 1
-    (else 0) and ℓ = Σ_p a_p c_p (a_p = s_p F'_p(0) / s_q F'_q(0)) is the linear response of the
-    energy to B at small densities: moving a nonlinear density at fixed ℓ changes the energy only at
-    second order, so L-BFGS need not find that coupled direction itself.
+    The densities with exponent 1 and E0 enter the energy linearly: for given nonlinear densities
+    they are solved exactly (weighted least squares with the same ridge, :func:`linear_rows`), so
+    L-BFGS runs over the nonlinear densities alone (Golub–Pereyra variable projection; the gradient
+    is the objective's partial derivative at the inner optimum). Variables: D·c_p, p nonlinear.
 
     Parameters
     ----------
     linear_coef : ndarray, shape (n_species, 1 + n_features)
-        β0, β of the linear fit (:class:`~atomforge.models.LinearModel` ``coef_``): the start E0, ℓ.
+        β0, β of the linear fit (:class:`~atomforge.models.LinearModel` ``coef_``): the reference
+        objective ``objective_linear`` (nonlinear densities zero, evaluated on ``data``).
     column_norms : ndarray, shape (n_species, 1 + n_features)
         D: column norms of the weighted linear design matrix, in the same layout.
     init_densities : tuple of float
-        One L-BFGS run (at most ``max_iter`` iterations) per entry, each from the linear fit with
-        the nonlinear densities of that RMS over the atoms (random directions, seed ``seed``); the
-        run with the lowest objective is kept. Near ρ = 0 the objective has a shallow basin around
-        the linear fit; larger starts reach the nonlinear range.
+        One L-BFGS run (at most ``max_iter`` iterations) per entry, from nonlinear densities of
+        that RMS over the atoms (random directions, seed ``seed``); the lowest objective is kept.
     """
     n_sp, nf = linear_coef.shape[0], linear_coef.shape[1] - 1
     n_dens, scales, exps = model.n_densities, model.scales, model.exponents
-    d0 = np.where(column_norms[:, 0] > 0, column_norms[:, 0], 1.0)
+    lin = [p for p in range(n_dens) if exps[p] == 1.0]
+    nonlin = [p for p in range(n_dens) if exps[p] != 1.0]
+    if not lin:
+        raise ConfigError(f"finnis_sinclair trainer: fs_parameters {model.fs_parameters} need one density with "
+                          "exponent 1 (the linear part, solved exactly)")
+    q = lin[0]
     dk = np.where(column_norms[:, 1:] > 0, column_norms[:, 1:], 1.0)[:, None, :]  # (n_sp, 1, nf)
-    q = int(np.argmax(exps == 1.0)) if np.any(exps == 1.0) else 0
-    slope0 = np.array([scales[p] * fs_embedding(np.zeros(1), m)[1][0] for p, m in enumerate(exps)])
-    a = slope0 / slope0[q]  # a_q = 1
-    others = [p for p in range(n_dens) if p != q]
+    a, w, t = linear_rows(data, n_sp)
+    reg = np.sqrt(ridge) * np.concatenate([np.zeros((n_sp, 1)), dk[:, 0] / scales[q]], axis=1).ravel()
+    solver = linalg.pinv(np.vstack([a * w[:, None], np.diag(reg)]), check_finite=False)  # one SVD, then matvecs
 
-    def unpack(x):
-        """E0 (n_sp,) and c (n_sp, n_dens, nf) from the variables."""
-        v = x[n_sp:].reshape(n_sp, n_dens, nf) / dk
-        c = v.copy()
-        c[:, q] = v[:, q] - np.einsum("p,epk->ek", a[others], v[:, others])
-        return x[:n_sp] / d0, c
+    def solve_linear(coef):
+        """E0 and density q (the others of exponent 1 set to zero) for the nonlinear densities of coef."""
+        coef = coef.copy()
+        coef[:, lin] = 0.0
+        pred = predictions(model, data, np.zeros(n_sp), coef)
+        r = np.concatenate([pred["energy"], pred["forces"].ravel(), pred["stress"].ravel()])
+        x = (solver @ np.concatenate([(t - r) * w, np.zeros(len(reg))])).reshape(n_sp, 1 + nf)
+        coef[:, q] = x[:, 1:] / scales[q]
+        return x[:, 0], coef
 
-    def fun(x):
-        e0, c = unpack(x)
-        loss, g_e0, g_c = objective(model, data, e0, c)
-        loss += ridge * float(np.sum((dk * c) ** 2))
-        g_c += 2 * ridge * dk ** 2 * c
-        g_v = g_c.copy()
-        g_v[:, others] -= a[others][None, :, None] * g_c[:, q:q + 1]
-        return loss, np.concatenate([g_e0 / d0, (g_v / dk).ravel()])
+    def fun(theta):
+        coef = np.zeros((n_sp, n_dens, nf))
+        coef[:, nonlin] = theta.reshape(n_sp, len(nonlin), nf) / dk
+        e0, coef = solve_linear(coef)
+        loss, _, g_c = objective(model, data, e0, coef)
+        loss += ridge * float(np.sum((dk * coef) ** 2))
+        g = (g_c + 2 * ridge * dk ** 2 * coef)[:, nonlin] / dk
+        return loss, g.ravel(), (e0, coef)
 
-    v = np.zeros((n_sp, n_dens, nf))
-    v[:, q] = linear_coef[:, 1:] / slope0[q]
-    x_linear = np.concatenate([linear_coef[:, 0] * d0, (v * dk).ravel()])
+    at_linear = np.zeros((n_sp, n_dens, nf))
+    at_linear[:, q] = linear_coef[:, 1:] / scales[q]
+    linear_objective = objective(model, data, linear_coef[:, 0], at_linear)[0] + ridge * float(
+        np.sum((dk * at_linear) ** 2))
     rng = np.random.default_rng(seed)
-    directions = []
-    for p in others:
-        c = rng.normal(size=(n_sp, nf)) / dk[:, 0]
-        rms = np.sqrt(np.mean(np.einsum("ak,ak->a", c[data.elem], data.values) ** 2)) or 1.0
-        directions.append(c / rms)
+    directions = rng.normal(size=(n_sp, len(nonlin), nf)) / dk
+    rms = [np.sqrt(np.mean(np.einsum("ak,ak->a", directions[data.elem, j], data.values) ** 2)) or 1.0
+           for j in range(len(nonlin))]
+    directions /= np.array(rms)[None, :, None]
     runs = []
     for size in init_densities:
-        for p, c in zip(others, directions):
-            v[:, p] = size * c
-        x0 = np.concatenate([linear_coef[:, 0] * d0, (v * dk).ravel()])
-        res = minimize(fun, x0, jac=True, method="L-BFGS-B",
+        theta0 = (size * directions * dk).ravel()
+        res = minimize(lambda x: fun(x)[:2], theta0, jac=True, method="L-BFGS-B",
                        options={"maxiter": max_iter, "maxcor": 30, "ftol": 1e-13, "gtol": 1e-12})
-        runs.append({"init_density": size, "objective_start": fun(x0)[0], "objective": float(res.fun),
+        runs.append({"init_density": size, "objective_start": fun(theta0)[0], "objective": float(res.fun),
                      "lbfgs_iterations": int(res.nit), "lbfgs_message": str(res.message), "x": res.x})
     best = min(runs, key=lambda r: r["objective"])
-    model.set_parameters(*unpack(best["x"]))
-    return {"objective_linear": fun(x_linear)[0], "objective": best["objective"],
+    model.set_parameters(*fun(best["x"])[2])
+    return {"objective_linear": linear_objective, "objective": best["objective"],
             "init_density": best["init_density"], "runs": [{k: r[k] for k in r if k != "x"} for r in runs]}
 
 
