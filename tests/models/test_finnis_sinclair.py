@@ -4,7 +4,7 @@
   (F itself against python-ace: tests/lammps/test_pace_files.py.)
 - The trainer's objective equals the weighted residuals of the potential's own evaluation
   (forces and stress through the shared chain rule), and its gradient equals central differences.
-- The fit lowers the objective below its linear start; ∂E/∂B of the model is checked for every
+- The fit lowers the objective well below the linear fit's; ∂E/∂B of the model is checked for every
   registered model by tests/test_protocols.py.
 """
 
@@ -90,10 +90,10 @@ def test_objective_gradient_equals_finite_differences():
 
 def test_fit_improves_on_its_linear_start():
     config = fit_config({"name": "finnis_sinclair"}, {"name": "ace", "nmax": [4, 2, 1], "lmax": [0, 2, 1], "rcut": 4.2},
-                        solver={"ridge": "bayesian", "max_iter": 80})
+                        solver={"ridge": "bayesian", "max_iter": 30})
     potential, info = fit_dataset(Dataset(emt_nial_frames(), "emt"), config)
     assert info["objective"] == min(r["objective"] for r in info["runs"])
     assert all(r["objective"] < r["objective_start"] for r in info["runs"])
-    assert info["objective"] < info["objective_linear"]
+    assert info["objective"] < 0.7 * info["objective_linear"]  # EMT is an embedding model: FS helps
     assert info["linear_alpha"] > 0 and info["ridge"] == info["linear_ridge"]
     assert isinstance(potential.model, FinnisSinclairModel)

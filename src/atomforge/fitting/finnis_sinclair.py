@@ -7,11 +7,14 @@ same ridge λ‖Dθ‖² with D the column norms of the weighted linear design m
         + λ Σ (D_ek c_epk)²
 
 minimised over the reference energies E0_e and densities c_epk of a
-:class:`~atomforge.models.finnis_sinclair.FinnisSinclairModel`, in the variables θ = D·c (unit
-column scale), with analytic gradients (backpropagation through the chain rule of
-:mod:`atomforge.chain_rule`). Start: the linear least-squares fit (``solver.ridge``, a number or
-``bayesian``) in the first density with exponent 1, random densities (seed 0) of RMS 0.01, 0.3
-and 1 elsewhere (one L-BFGS run each, the lowest objective kept).
+:class:`~atomforge.models.finnis_sinclair.FinnisSinclairModel` with analytic gradients
+(backpropagation through the chain rule of :mod:`atomforge.chain_rule`). E0 and the densities of
+exponent 1 enter linearly and are solved exactly for given nonlinear densities (variable
+projection), so L-BFGS runs over the nonlinear densities alone, in the variables D·c (unit column
+scale). The linear least-squares fit (``solver.ridge``, a number or ``bayesian``, whose λ the FS
+objective reuses) is the reference; the starts are random nonlinear densities (seed 0) of RMS
+0.01, 0.3 and 1 (one L-BFGS run each, ``solver.max_iter`` iterations at most, the lowest objective
+kept).
 
 Memory: the pair gradients of the fitted force rows are kept; ``solver.force_fraction`` f < 1 fits
 the forces of that fraction of each frame's atoms (chosen at random, seed 0; all pairs of a frame
