@@ -186,7 +186,8 @@ def plot(records: list[dict], path: Path) -> None:
                 ax.plot(r["us_per_atom_step"], r[key], marker, label=name)
             for paper, ls in (("GAP (paper)", "--"), ("MTP (paper)", ":")):
                 ax.axhline(rec["test"][paper][key], ls=ls, color="k", lw=1, label=paper)
-            ax.set_xscale("log")
+            ax.set_xlim(left=0)
+            ax.set_ylim(bottom=0)
             ax.set_title(rec["element"] if row == 0 else "")
             ax.set_ylabel("energy MAE (meV/atom)" if key == KEYS[0] else "force MAE (eV/Å)") if col == 0 else None
             ax.set_xlabel("µs / atom-step" if row == 1 else "")
