@@ -96,4 +96,13 @@ def test_fit_improves_on_its_linear_start():
     assert all(r["objective"] < r["objective_start"] for r in info["runs"])
     assert info["objective"] < 0.7 * info["objective_linear"]  # EMT is an embedding model: FS helps
     assert info["linear_alpha"] > 0 and info["ridge"] == info["linear_ridge"]
-    assert isinstance(potential.model, FinnisSinclairModel)
+    model = potential.model
+    assert isinstance(model, FinnisSinclairModel)
+    # variable projection: E0 (not regularised) is the exact inner optimum, so ∂L/∂E0 = 0 there
+    w = config.weights
+    data = PairData(model, FitWeights(w.energy, w.force, w.stress, dict(w.groups)))
+    for f in emt_nial_frames():
+        data.add(f, potential.descriptor.compute(f, gradients=True))
+    loss, g_e0, g_coef = objective(model, data.finish(), model.e0_, model.coef_)
+    assert loss <= info["objective"]  # the data term; the objective adds the ridge term
+    assert np.abs(g_e0).max() < 1e-8 * np.abs(g_coef).max()
