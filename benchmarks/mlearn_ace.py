@@ -12,10 +12,11 @@ For each element (Zuo et al., J. Phys. Chem. A 124, 731 (2020); data in ../share
    held-out frames (the rule of ``mlearn_snap.py``); the ridge term is never chosen by hand: Bayesian
    ridge (evidence maximisation, :mod:`atomforge.fitting.linear.bayesian`);
 3. linear ACE refitted on all training frames with the chosen settings; FS ACE (E = E0 + ρ₁ +
-   F_½(ρ₂), :class:`~atomforge.models.FinnisSinclairModel`) fitted from it by L-BFGS
-   (:mod:`atomforge.fitting.finnis_sinclair`, :data:`FS_ITERATIONS` iterations, the forces of
-   :data:`FS_FORCE_FRACTION` of the atoms, the Bayesian λ of the linear fit, one start
-   :data:`FS_INIT_DENSITIES`) — no choice is made on held-out frames for it;
+   F_½(ρ₂), :class:`~atomforge.models.FinnisSinclairModel`) fitted from it by L-BFGS with variable
+   projection (:mod:`atomforge.fitting.finnis_sinclair`; the forces of :data:`FS_FORCE_FRACTION` of
+   the atoms, the Bayesian λ of the linear fit, one start :data:`FS_INIT_DENSITIES`), for a number
+   of iterations (≤ :data:`FS_ITERATIONS`) chosen on the held-out frames by the same rule (FS fitted
+   to the other frames, followed every 10 iterations);
 4. test-set MAEs of both, of the published qSNAP (evaluated here) and the paper's GAP and MTP
    values (``../shared/data/README.md``), and the cost per atom-step of each model evaluated here
    (atomforge's ASE calculator, velocity-Verlet MD of ~1,000 atoms, one thread).
@@ -40,7 +41,7 @@ import atomforge
 from atomforge.descriptors import ACE
 from atomforge.fileio import write_atomically
 from atomforge.fitting.config import load_config
-from atomforge.fitting.finnis_sinclair import PairData, fit_finnis_sinclair
+from atomforge.fitting.finnis_sinclair import PairData, fit_finnis_sinclair, predictions
 from atomforge.fitting.fit import read_sources
 from atomforge.fitting.linear.bayesian import solve_bayesian_ridge
 from atomforge.fitting.linear.design import frame_rows
@@ -129,27 +130,47 @@ def run(el: str) -> dict:
                               "score": float(max(np.array(v) / ref)), "bayes_ridge": info["ridge"]})
     best = min(selection, key=lambda s: s["score"])
     desc = descriptor_for(el, best["radial_lambda"])
-    t_select = time.perf_counter() - t_start
-    # refit on all training frames; keep the pair gradients for the FS fit
+    we = best["energy_weight"]
+    # one descriptor pass: linear rows of all frames, FS pair data of all frames, of the fit and held-out parts
     fs_model = FinnisSinclairModel(species=[el])
-    weights = FitWeights(best["energy_weight"], 1.0, 0.0)
-    data = PairData(fs_model, weights, FS_FORCE_FRACTION)
-    a, y, kinds = [], [], []
+    weights = FitWeights(we, 1.0, 0.0)
+    data_all, data_fit = PairData(fs_model, weights, FS_FORCE_FRACTION), PairData(fs_model, weights, FS_FORCE_FRACTION)
+    data_val = PairData(fs_model, weights, 1.0)
+    fit_ids = {id(f) for f in fit.frames}
+    a, y, kinds, in_fit = [], [], [], []
     for f in train:
         out = desc.compute(f, gradients=True)
         r = frame_rows(linear, f, out, None, stress=False)
-        a.append(r.a), y.append(r.y), kinds.append(r.kinds)
-        data.add(f, out, stress=False)
-    data.finish()
-    a, y, kinds = np.vstack(a), np.concatenate(y), np.concatenate(kinds)
-    coef, lin_info, norms = solve(a, y, kinds, best["energy_weight"])
+        a.append(r.a), y.append(r.y), kinds.append(r.kinds), in_fit.append(np.full(len(r.y), id(f) in fit_ids))
+        data_all.add(f, out, stress=False)
+        (data_fit if id(f) in fit_ids else data_val).add(f, out, stress=False)
+    for d in (data_all, data_fit, data_val):
+        d.finish()
+    a, y, kinds, in_fit = np.vstack(a), np.concatenate(y), np.concatenate(kinds), np.concatenate(in_fit)
+    # FS iterations chosen on the held-out frames: FS fitted on the fit part, followed every 10 iterations
+    coef, info, norms = solve(a[in_fit], y[in_fit], kinds[in_fit], we)
+    trace = []
+
+    def follow(k, e0, c):
+        p = predictions(fs_model, data_val, e0, c)
+        v = (float(np.mean(np.abs(p["energy"] - data_val.energy))) * 1000.0,
+             float(np.mean(np.abs(p["forces"] - data_val.forces))))
+        trace.append({"iteration": k, "val": dict(zip(KEYS, v)), "score": float(max(np.array(v) / ref))})
+
+    fit_finnis_sinclair(FinnisSinclairModel(species=[el]), data_fit, coef.reshape(1, -1), norms[None, :],
+                        ridge=info["ridge"], max_iter=FS_ITERATIONS, init_densities=FS_INIT_DENSITIES,
+                        callback=follow)
+    fs_iterations = min(trace, key=lambda t: t["score"])["iteration"]
+    t_select = time.perf_counter() - t_start
+    # refit on all training frames
+    coef, lin_info, norms = solve(a, y, kinds, we)
     linear.set_coefficient_vector(coef)
-    del a
+    del a, data_fit, data_val
     t0 = time.perf_counter()
-    fs_info = fit_finnis_sinclair(fs_model, data, linear.coef_, norms[None, :], ridge=lin_info["ridge"],
-                                  max_iter=FS_ITERATIONS, init_densities=FS_INIT_DENSITIES)
+    fs_info = fit_finnis_sinclair(fs_model, data_all, linear.coef_, norms[None, :], ridge=lin_info["ridge"],
+                                  max_iter=fs_iterations, init_densities=FS_INIT_DENSITIES)
     t_fs = time.perf_counter() - t0
-    del data
+    del data_all
     models = {"ACE linear": DescriptorPotential(desc, linear), "ACE FS": DescriptorPotential(desc, fs_model),
               "qSNAP (published)": qsnap}
     results = {}
@@ -164,8 +185,8 @@ def run(el: str) -> dict:
                           "qsnap_val": {k: q_val[k] for k in KEYS}, "candidates": selection,
                           "chosen": {k: best[k] for k in ("radial_lambda", "energy_weight")}},
             "linear_bayes": {k: lin_info[k] for k in ("alpha", "beta", "ridge", "gamma", "iterations")},
-            "fs_fit": {**fs_info, "iterations_max": FS_ITERATIONS, "force_fraction": FS_FORCE_FRACTION,
-                       "t_s": t_fs},
+            "fs_fit": {**fs_info, "iterations": fs_iterations, "iterations_max": FS_ITERATIONS,
+                       "force_fraction": FS_FORCE_FRACTION, "validation_trace": trace, "t_s": t_fs},
             "test": results, "t_select_s": t_select, "t_total_s": time.perf_counter() - t_start}
 
 

@@ -41,6 +41,8 @@ from .weights import ENERGY, FORCE, STRESS, FitWeights
 _VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 #: RMS of the nonlinear densities at the starts of the L-BFGS runs (:func:`fit_finnis_sinclair`).
 INIT_DENSITIES = (0.01, 0.3, 1.0)
+#: Iterations between calls of the callback of :func:`fit_finnis_sinclair`.
+CALLBACK_EVERY = 10
 
 
 class PairData:
@@ -217,7 +219,7 @@ def linear_rows(data: PairData, n_species: int) -> tuple[np.ndarray, np.ndarray,
 
 def fit_finnis_sinclair(model, data: PairData, linear_coef: np.ndarray, column_norms: np.ndarray, *,
                         ridge: float = 0.0, max_iter: int = 200, seed: int = 0,
-                        init_densities: tuple[float, ...] = INIT_DENSITIES) -> dict:
+                        init_densities: tuple[float, ...] = INIT_DENSITIES, callback=None) -> dict:
     """Minimise :func:`objective` + λ‖D c‖² by L-BFGS with variable projection; set the model's parameters.
 
     The densities with exponent 1 and E0 enter the energy linearly: for given nonlinear densities
@@ -235,6 +237,9 @@ def fit_finnis_sinclair(model, data: PairData, linear_coef: np.ndarray, column_n
     init_densities : tuple of float
         One L-BFGS run (at most ``max_iter`` iterations) per entry, from nonlinear densities of
         that RMS over the atoms (random directions, seed ``seed``); the lowest objective is kept.
+    callback : callable(iteration, e0, coef), optional
+        Called every :data:`CALLBACK_EVERY` L-BFGS iterations with the current parameters (e.g. to
+        follow errors on held-out frames).
     """
     n_sp, nf = linear_coef.shape[0], linear_coef.shape[1] - 1
     n_dens, scales, exps = model.n_densities, model.scales, model.exponents
@@ -280,7 +285,14 @@ def fit_finnis_sinclair(model, data: PairData, linear_coef: np.ndarray, column_n
     runs = []
     for size in init_densities:
         theta0 = (size * directions * dk).ravel()
-        res = minimize(lambda x: fun(x)[:2], theta0, jac=True, method="L-BFGS-B",
+        count = [0]
+
+        def each(x):
+            count[0] += 1
+            if callback is not None and count[0] % CALLBACK_EVERY == 0:
+                callback(count[0], *fun(x)[2])
+
+        res = minimize(lambda x: fun(x)[:2], theta0, jac=True, method="L-BFGS-B", callback=each,
                        options={"maxiter": max_iter, "maxcor": 30, "ftol": 1e-13, "gtol": 1e-12})
         runs.append({"init_density": size, "objective_start": fun(theta0)[0], "objective": float(res.fun),
                      "lbfgs_iterations": int(res.nit), "lbfgs_message": str(res.message), "x": res.x})
