@@ -2,7 +2,8 @@
 
 ``MODELS`` maps a config name to a descriptor-based model class (:mod:`.base` gives the protocol);
 :class:`DescriptorPotential` combines a descriptor, a model and a pair term. ``SplineMEAM``
-(:mod:`atomforge.models.meam_spline`) is a potential of its own, fitted whole.
+(:mod:`atomforge.models.meam_spline`) is a potential of its own, fitted whole. ``GaussianProcessModel``
+(:mod:`.gaussian_process`) is a sparse GP of per-atom energies with predictive variance.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from ..errors import ConfigError
 from .base import LinearInCoefficients, Model, ModelBase
 from .descriptor_potential import DescriptorPotential
 from .finnis_sinclair import FinnisSinclairModel
+from .gaussian_process import GaussianProcessModel
 from .linear import LinearModel, QuadraticModel
 
 #: Model registry: config name → class.
-MODELS: dict[str, type] = {"linear": LinearModel, "quadratic": QuadraticModel,
+MODELS: dict[str, type] = {"linear": LinearModel, "quadratic": QuadraticModel, "gpr": GaussianProcessModel,
                            "finnis_sinclair": FinnisSinclairModel}
 
 
@@ -27,5 +29,5 @@ def make_model(spec: dict, arrays: dict | None = None):
     return MODELS[name].from_dict(spec, arrays or {})
 
 
-__all__ = ["MODELS", "DescriptorPotential", "FinnisSinclairModel", "LinearInCoefficients", "LinearModel", "Model", "ModelBase",
-           "QuadraticModel", "make_model"]
+__all__ = ["MODELS", "DescriptorPotential", "FinnisSinclairModel", "GaussianProcessModel", "LinearInCoefficients",
+           "LinearModel", "Model", "ModelBase", "QuadraticModel", "make_model"]
