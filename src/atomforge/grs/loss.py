@@ -1,18 +1,24 @@
 """The moment loss Q between a candidate's descriptor distribution and a target's, with ∂Q/∂B.
 
-For each element e present in both, feature k and order p (1: mean, 2–4: central moments),
+For each element e present in both, feature k and order p (1: mean, 2–4: central moments μ_p),
 
-    ΔM[e,p,k] = (μ_p[e,k](candidate) − μ_p[e,k](target)) / s[e,k]^p,
-    s[e,k]    = sqrt(var_T[e,k] + (floor · rms_T[e])² + 1e-30)     (normalize=True; else s = 1)
+    ΔM[e,p,k] = ρ_p(μ_p[e,k](candidate)) − ρ_p(μ_p[e,k](target))
+    ρ_1(μ)    = μ / s,    ρ_p(μ) = sign(μ) · [(|μ|/s^p + ε)^{1/p} − ε^{1/p}]   (p ≥ 2)
+    s[e,k]    = sqrt(var_T[e,k] + (floor · rms_T[e])² + 1e-30)    (normalize=True; else s = 1)
 
     Q = Σ_p α_p · mean_{e,k} f(ΔM[e,p,k])  +  c · Σ_e (x_e − x_e^T)²,   f(x) = x² or |x|.
 
-Central moments of the candidate (not standardised skewness/kurtosis) are compared, scaled by
-the target's spread: Q is then a polynomial in the descriptors, smooth even where the
-candidate's variance vanishes (a perfect crystal), and its gradient is exact. The ``floor``
-keeps s > 0 for a crystal target (zero variance), and for features that vanish by symmetry
-in the target: rms_T[e] is the root mean square of all of element e's target features. The last term compares atom fractions x_e
-and has no force. ∂μ_p/∂B_i = (p/N)[(B_i − μ1)^{p−1} − μ_{p−1}] (μ_1 taken as 0) for p ≥ 2.
+Choices, and why:
+- Central moments of the candidate (not standardised skewness/kurtosis, whose denominator
+  vanishes for a perfect crystal) are compared, and each through its p-th root ρ_p, so every
+  order is measured in units of the target's spread s: raw μ_4/s⁴ differences grow as the
+  eighth power of a distance once squared and drown the lower orders. ε (``root_eps``) makes
+  ρ_p smooth at μ = 0 (linear below |μ|/s^p ≈ ε); Q and ∂Q/∂B stay exact and finite.
+- s has a ``floor`` so that it is positive for a crystal target (zero variance) and for features
+  that vanish by symmetry in the target: rms_T[e] is the root mean square of all of element e's
+  target features.
+- The last term compares atom fractions x_e and has no force.
+- ∂μ_p/∂B_i = (p/N)[(B_i − μ1)^{p−1} − μ_{p−1}] (μ_1 taken as 0) for p ≥ 2, ∂μ_1/∂B_i = 1/N.
 
 Reverse GRS: a negative weight w enters the effective potential as w·c·(1 − exp(−Q/c))
 (:func:`weighted`), bounded below by w·c, so pushing away from the target stays finite.
@@ -47,6 +53,8 @@ class MomentLoss:
         spread in the target).
     composition_weight : float
         c, weight of the atom-fraction term.
+    root_eps : float
+        ε of the p-th roots ρ_p.
     """
 
     alpha: tuple = (1.0, 1.0, 1.0, 1.0)
@@ -54,6 +62,7 @@ class MomentLoss:
     normalize: bool = True
     floor: float = 0.01
     composition_weight: float = 1.0
+    root_eps: float = 1e-4
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -70,16 +79,27 @@ class MomentLoss:
         return np.sqrt(var + (self.floor * rms) ** 2 + 1e-30)
 
 
+def _rho(mu: np.ndarray, s: np.ndarray, p: int, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """ρ_p(μ) and dρ_p/dμ (see the module docstring), elementwise."""
+    if p == 1:
+        return mu / s, 1.0 / s
+    x = np.abs(mu) / s ** p + eps
+    return np.sign(mu) * (x ** (1.0 / p) - eps ** (1.0 / p)), x ** (1.0 / p - 1.0) / (p * s ** p)
+
+
 def moment_differences(values: np.ndarray, numbers: np.ndarray, target: Target,
                        loss: MomentLoss) -> np.ndarray:
-    """ΔM, shape (n_elements, 4, n_features); NaN rows for elements missing on either side."""
+    """ΔM (root-scaled, see the module docstring), shape (n_elements, 4, n_features); NaN rows for
+    elements missing on either side."""
     s = loss.scales(target)
     out = np.full(target.moments.shape, np.nan)
     for e, sym in enumerate(target.elements):
         rows = numbers == atomic_numbers[sym]
         if rows.any() and target.counts[e] > 0:
             m = central_moments(values[rows])
-            out[e] = (m - target.moments[e]) / s[e] ** np.arange(1, 5)[:, None]
+            for p in range(1, 5):
+                out[e, p - 1] = (_rho(m[p - 1], s[e], p, loss.root_eps)[0]
+                                 - _rho(target.moments[e, p - 1], s[e], p, loss.root_eps)[0])
     return out
 
 
@@ -117,7 +137,8 @@ def moment_loss(values: np.ndarray, numbers: np.ndarray, target: Target, loss: M
         m = central_moments(b)
         d = b - m[0]
         for p in range(1, 5):
-            delta = (m[p - 1] - target.moments[e, p - 1]) / s[e] ** p
+            rho, drho = _rho(m[p - 1], s[e], p, loss.root_eps)
+            delta = rho - _rho(target.moments[e, p - 1], s[e], p, loss.root_eps)[0]
             if loss.kind == "squared":
                 q += alpha[p - 1] * norm * np.sum(delta ** 2)
                 df = 2.0 * delta
@@ -126,7 +147,7 @@ def moment_loss(values: np.ndarray, numbers: np.ndarray, target: Target, loss: M
                 df = np.sign(delta)
             if not gradient or alpha[p - 1] == 0:
                 continue
-            coef = alpha[p - 1] * norm * df / s[e] ** p  # (K,)
+            coef = alpha[p - 1] * norm * df * drho  # (K,)
             if p == 1:
                 dmu = np.full_like(b, 1.0 / n)
             else:

@@ -119,6 +119,16 @@ class Target:
         return cls.from_outputs(spec, list(descriptor.elements), outputs, densities=dens,
                                 max_samples=max_samples, seed=seed)
 
+    def digest(self) -> str:
+        """SHA-256 of the target's content (header and arrays), independent of file timestamps."""
+        import hashlib
+
+        h = hashlib.sha256(json.dumps([self.descriptor, self.elements, self.n_structures, self.density],
+                                      sort_keys=True).encode())
+        for a in (self.moments, self.counts, self.values, self.numbers):
+            h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest()
+
     # -- files ------------------------------------------------------------------------------
     def save(self, path) -> Path:
         """Write ``path`` (.npz with a JSON header; no pickle), atomically."""
