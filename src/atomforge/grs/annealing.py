@@ -1,7 +1,10 @@
 """Simulated annealing on V (Metropolis), with an optional local minimisation after each move.
 
 β follows a geometric schedule from β_start to β_end over ``n_steps`` (linear when either is
-0; β = 0 throughout is a random walk that accepts every move). A move is accepted when
+0; β = 0 throughout is a random walk that accepts every move). With ``calibrate`` = m > 0, β is
+in units of 1/⟨|ΔV|⟩, the mean change of V over m trial moves from the start (made and
+discarded before the search): the schedule then does not depend on the scale of V, which
+spans orders of magnitude between targets and loss settings. A move is accepted when
 ΔV ≤ 0 or with probability exp(−β ΔV). The search stops early once V ≤ ``tol``.
 State (structures, step, RNG) goes to and comes from checkpoints: see :meth:`Annealer.state`.
 """
@@ -29,6 +32,7 @@ class AnnealSettings:
     step: float = 0.2
     tol: float = 1e-10
     relax: dict | None = None
+    calibrate: int = 20
 
     def beta(self, t: int) -> float:
         """β at step t (0-based)."""
@@ -52,12 +56,25 @@ class Annealer:
         self.current = self._relaxed(atoms)
         self.current_v = score(calc, self.current)
         self.best, self.best_v = self.current.copy(), self.current_v
+        self.beta_scale = self._calibrate(settings.calibrate)
         self.step = 0
         self.hit = 0 if self.best_v <= settings.tol else None
         self.history: list[list[float]] = [[0, self.current_v, self.best_v]]
 
     def _relaxed(self, atoms: Atoms) -> Atoms:
         return relax(atoms, self.calc, **self.settings.relax) if self.settings.relax else atoms
+
+    def _trial(self) -> Atoms:
+        move = self.names[self.rng.choice(len(self.names), p=self.probs)]
+        return self._relaxed(propose(self.current, move, self.rng, step=self.settings.step,
+                                     elements=self.elements))
+
+    def _calibrate(self, m: int) -> float:
+        """1/⟨|ΔV|⟩ over ``m`` trial moves (1 when m = 0 or no move changes V)."""
+        if m <= 0:
+            return 1.0
+        dv = np.mean([abs(score(self.calc, self._trial()) - self.current_v) for _ in range(m)])
+        return 1.0 / dv if dv > 0 else 1.0
 
     @property
     def done(self) -> bool:
@@ -68,10 +85,9 @@ class Annealer:
         s = self.settings
         stop = s.n_steps if n is None else min(s.n_steps, self.step + n)
         while self.step < stop and self.hit is None:
-            move = self.names[self.rng.choice(len(self.names), p=self.probs)]
-            trial = self._relaxed(propose(self.current, move, self.rng, step=s.step, elements=self.elements))
+            trial = self._trial()
             v = score(self.calc, trial)
-            beta = s.beta(self.step)
+            beta = s.beta(self.step) * self.beta_scale
             dv = v - self.current_v
             if dv <= 0 or self.rng.random() < np.exp(-beta * dv):
                 self.current, self.current_v = trial, v
@@ -86,7 +102,7 @@ class Annealer:
     def state(self) -> tuple[dict, list[Atoms]]:
         """JSON-safe state and the structures [current, best]."""
         meta = {"kind": "anneal", "step": self.step, "hit": self.hit, "current_v": self.current_v,
-                "best_v": self.best_v, "history": self.history, "rng": self.rng.bit_generator.state}
+                "best_v": self.best_v, "beta_scale": self.beta_scale, "history": self.history, "rng": self.rng.bit_generator.state}
         return meta, [self.current, self.best]
 
     def restore(self, meta: dict, structures: list[Atoms]) -> None:
@@ -94,5 +110,6 @@ class Annealer:
         self.current, self.best = structures
         self.step, self.hit = meta["step"], meta["hit"]
         self.current_v, self.best_v = meta["current_v"], meta["best_v"]
+        self.beta_scale = meta["beta_scale"]
         self.history = [list(r) for r in meta["history"]]
         self.rng.bit_generator.state = meta["rng"]

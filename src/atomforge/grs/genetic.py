@@ -36,7 +36,7 @@ class GeneticSettings:
     n_generations: int = 100
     tournament: int = 3
     crossover: dict = field(default_factory=lambda: {"slab": 0.5, "mix": 0.5})
-    mutation_rate: float = 0.3
+    mutation_rate: float = 1.0
     moves: dict = field(default_factory=lambda: {"displace_one": 1.0})
     step: float = 0.2
     elitism: int = 2
