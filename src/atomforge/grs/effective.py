@@ -4,7 +4,7 @@ Q compares the structure's own descriptor moments with the target; Q_intra compa
 moments of the structure together with fixed ``others`` (the rest of a set) with the target.
 Forces and stress are the exact gradient of V: ∂V/∂B from :mod:`atomforge.grs.loss`, contracted
 with the sparse descriptor gradients by the shared chain rule (:mod:`atomforge.chain_rule`).
-Any ASE optimiser or MD drives it; ``UnitCellFilter``/``FrechetCellFilter`` relax the cell.
+Any ASE optimiser or MD drives it; ``UnitCellFilter`` (or ``FrechetCellFilter``) relaxes the cell.
 """
 
 from __future__ import annotations

@@ -35,15 +35,15 @@ def score_many(calc, structures: list[Atoms], *, executor: str = "serial", n_wor
 def relax(atoms: Atoms, calc, *, fmax: float = 0.05, steps: int = 100, cell: bool = False,
           optimizer: str = "FIRE") -> Atoms:
     """Local minimum of V from ``atoms`` (a copy) with an ASE optimiser; ``cell`` relaxes the cell
-    too (``FrechetCellFilter``). Stops at ``fmax`` (units of V per Å) or after ``steps``."""
+    too (``UnitCellFilter``). Stops at ``fmax`` (units of V per Å) or after ``steps``."""
     from ase import optimize
-    from ase.filters import FrechetCellFilter
+    from ase.filters import UnitCellFilter
 
     if optimizer not in OPTIMIZERS:
         raise ConfigError(f"GRS relax: unknown optimizer {optimizer!r}; known: {list(OPTIMIZERS)}")
     out = atoms.copy()
     out.calc = calc
-    obj = FrechetCellFilter(out) if cell else out
+    obj = UnitCellFilter(out) if cell else out
     getattr(optimize, optimizer)(obj, logfile=None).run(fmax=fmax, steps=steps)
     out.calc = None
     out.wrap()
