@@ -136,6 +136,7 @@ def moment_loss(values: np.ndarray, numbers: np.ndarray, target: Target, loss: M
         n = len(rows)
         m = central_moments(b)
         d = b - m[0]
+        powers = (None, d, d * d, d * d * d)  # d^(p-1) for p = 2, 3, 4
         for p in range(1, 5):
             rho, drho = _rho(m[p - 1], s[e], p, loss.root_eps)
             delta = rho - _rho(target.moments[e, p - 1], s[e], p, loss.root_eps)[0]
@@ -152,7 +153,7 @@ def moment_loss(values: np.ndarray, numbers: np.ndarray, target: Target, loss: M
                 dmu = np.full_like(b, 1.0 / n)
             else:
                 lower = 0.0 if p == 2 else m[p - 2]
-                dmu = (p / n) * (d ** (p - 1) - lower)
+                dmu = (p / n) * (powers[p - 1] - lower)
             dq[rows] += coef * dmu
     if loss.composition_weight:
         counts = np.array([np.sum(numbers == zz) for zz in z], dtype=float)

@@ -30,7 +30,8 @@ def central_moments(values: np.ndarray) -> np.ndarray:
         return np.zeros((4, values.shape[1]))
     mean = values.mean(axis=0)
     d = values - mean
-    return np.stack([mean, (d ** 2).mean(0), (d ** 3).mean(0), (d ** 4).mean(0)])
+    d2 = d * d  # products, not float powers: several times faster
+    return np.stack([mean, d2.mean(0), (d2 * d).mean(0), (d2 * d2).mean(0)])
 
 
 @dataclass
