@@ -26,8 +26,8 @@ class AnnealSettings:
     arguments of :func:`scoring.relax`, or None for no local minimisation."""
 
     n_steps: int = 1000
-    beta_start: float = 1.0
-    beta_end: float = 100.0
+    beta_start: float = 0.3
+    beta_end: float = 30.0
     moves: dict = field(default_factory=lambda: {"displace_one": 1.0})
     step: float = 0.2
     tol: float = 1e-10
