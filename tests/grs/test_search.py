@@ -176,3 +176,28 @@ def test_set_growth_lowers_the_pooled_loss_and_checkpoints_round_trip(tmp_path):
     for a, b in zip(groups["members"], relaxed):
         np.testing.assert_array_equal(a.positions, b.positions)
         np.testing.assert_array_equal(a.cell.array, b.cell.array)
+
+
+def test_entropy_set_growth_lowers_its_loss():
+    from atomforge.grs.sets import EntropyCalculator
+
+    d = ACE(elements=["Ta"], nmax=[4, 2], lmax=[0, 1], rcut=4.5)
+    frames = [bulk("Ta", "bcc", a=3.3, cubic=True).repeat(2) for _ in range(3)]
+    for k, f in enumerate(frames):
+        f.rattle(0.2, seed=k)
+    target = Target.from_structures(d, frames)
+    pca = fit_pca(target.values, max_dim=3)
+    anneal = AnnealSettings(n_steps=30, moves={"displace_one": 1.0}, step=0.3)
+
+    def make(r):
+        return random_packing({"Ta": 1}, 4, target.density, r)
+
+    members = grow_set(d, target, make, SetSettings(n_structures=2, loss="entropy", anneal=anneal, relax=None),
+                       np.random.default_rng(0), pca=pca)
+    assert len(members) == 2
+    points = pca.whiten(target.values)
+    calc = EntropyCalculator(d, pca, points)
+    start = make(np.random.default_rng(0))  # the first member's starting structure
+    assert score(calc, members[0]) <= score(calc, start)  # the annealer keeps the best it saw
+    core = RepulsiveCore().compute(start, stress=False)[0]
+    assert score(calc, start) == pytest.approx(core + entropy_loss(d.compute(start).values, points, pca))
