@@ -125,7 +125,7 @@ def test_hull_coverage_identities():
     cube = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)], float) * 2.0
     assert hull_volume(np.vstack([cube, rng.random((20, 3)) * 2])) == pytest.approx(8.0)
     assert hull_volume(cube[:3]) == 0.0
-    values = rng.normal(size=(400, 6)) * [3, 2, 1, 0.01, 0.01, 0.01]
+    values = rng.normal(size=(400, 3)) @ rng.normal(size=(3, 6)) * [3, 2, 1, 0.01, 5.0, 0.1]  # rank 3
     target = Target({"name": "x"}, ["Ta"], np.zeros((1, 4, 6)), np.array([400]), values,
                     np.full(400, 73))
     full = coverage(target, values, max_dim=3)

@@ -1,6 +1,8 @@
 """How well a set of structures covers a target: PCA-space hull volume ratio and moment errors.
 
-PCA is fitted on the target's per-atom descriptors; its dimension is the smallest reaching
+PCA is fitted on the target's per-atom descriptors, each feature standardised by the target's
+mean and standard deviation (raw features differ in scale by orders of magnitude, and a few
+highly compressed structures would otherwise own the first axis); its dimension is the smallest reaching
 ``variance`` (99 %) of the variance, capped at ``max_dim`` (5 by default): qhull's cost and the
 number of points needed to fill a hull grow steeply with dimension, so beyond the cap the
 coverage is that of the projection on the leading ``max_dim`` components (the report says
@@ -23,18 +25,19 @@ from .target import Target
 class PCA:
     """Principal axes of the target descriptors.
 
-    mean (n_features,), components (n_dims, n_features) orthonormal rows, variances (n_dims,),
-    n_dims_variance (dimensions reaching the asked variance, before the cap).
+    mean, scale (n_features,): the standardisation; components (n_dims, n_features) orthonormal
+    rows; variances (n_dims,); n_dims_variance (dimensions reaching the asked variance, before the cap).
     """
 
     mean: np.ndarray
+    scale: np.ndarray
     components: np.ndarray
     variances: np.ndarray
     n_dims_variance: int
 
     def project(self, values: np.ndarray) -> np.ndarray:
         """Coordinates (n, n_dims) of ``values`` (n, n_features)."""
-        return (values - self.mean) @ self.components.T
+        return ((values - self.mean) / self.scale) @ self.components.T
 
     def whiten(self, values: np.ndarray) -> np.ndarray:
         """Coordinates divided by the axes' standard deviations."""
@@ -42,14 +45,17 @@ class PCA:
 
 
 def fit_pca(values: np.ndarray, *, variance: float = 0.99, max_dim: int | None = 5) -> PCA:
-    """PCA of ``values`` (n, n_features) keeping ``variance`` of it, at most ``max_dim`` axes."""
+    """PCA of standardised ``values`` (n, n_features) keeping ``variance`` of it, at most
+    ``max_dim`` axes (features without spread are left unscaled)."""
     mean = values.mean(axis=0)
-    _, sing, vt = np.linalg.svd(values - mean, full_matrices=False)
+    std = values.std(axis=0)
+    scale = np.where(std > 1e-12 * max(1.0, float(np.abs(mean).max(initial=0.0))), std, 1.0)
+    _, sing, vt = np.linalg.svd((values - mean) / scale, full_matrices=False)
     var = sing ** 2 / max(1, len(values) - 1)
     frac = np.cumsum(var) / var.sum()
     n99 = int(np.searchsorted(frac, variance) + 1)
     n = min(n99, max_dim) if max_dim else n99
-    return PCA(mean, vt[:n], np.maximum(var[:n], 1e-300), n99)
+    return PCA(mean, scale, vt[:n], np.maximum(var[:n], 1e-300), n99)
 
 
 def hull_volume(points: np.ndarray) -> float:

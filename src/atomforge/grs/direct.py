@@ -1,6 +1,6 @@
 """DIRECT-style selection (Qi et al., 2024) as a baseline for data-set reduction: structures are
-described by their mean per-atom descriptor, whitened in a PCA keeping 99 % of the variance
-(capped at ``max_dim``), clustered by k-means into ``k`` clusters, and the structure nearest
+described by their mean per-atom descriptor, standardised and whitened in a PCA keeping 99 % of
+the variance (capped at ``max_dim``), clustered by k-means into ``k`` clusters, and the structure nearest
 each cluster centre is chosen."""
 
 from __future__ import annotations
