@@ -134,6 +134,8 @@ def test_hull_coverage_identities():
     assert half["v_rep"] == pytest.approx(0.125)  # a 3-D hull scaled by ½ about the mean (≈ 0)
     capped = coverage(target, values, max_dim=2)
     assert capped["capped"] and capped["n_dims_99"] == 3
+    crystal = Target({"name": "x"}, ["Ta"], np.zeros((1, 4, 6)), np.array([4]), np.ones((4, 6)), np.full(4, 73))
+    assert coverage(crystal, values)["v_rep"] is None  # no target volume: no ratio
 
 
 def test_entropy_loss_prefers_spread_and_direct_picks_one_per_cluster():

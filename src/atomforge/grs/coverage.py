@@ -52,8 +52,9 @@ def fit_pca(values: np.ndarray, *, variance: float = 0.99, max_dim: int | None =
     scale = np.where(std > 1e-12 * max(1.0, float(np.abs(mean).max(initial=0.0))), std, 1.0)
     _, sing, vt = np.linalg.svd((values - mean) / scale, full_matrices=False)
     var = sing ** 2 / max(1, len(values) - 1)
-    frac = np.cumsum(var) / var.sum()
-    n99 = int(np.searchsorted(frac, variance) + 1)
+    total = var.sum()
+    frac = np.cumsum(var) / total if total > 0 else np.ones_like(var)  # no spread at all: one axis
+    n99 = min(len(var), int(np.searchsorted(frac, variance) + 1))
     n = min(n99, max_dim) if max_dim else n99
     return PCA(mean, scale, vt[:n], np.maximum(var[:n], 1e-300), n99)
 
@@ -76,13 +77,14 @@ def coverage(target: Target, values: np.ndarray, *, variance: float = 0.99, max_
              pca: PCA | None = None) -> dict:
     """V_rep of a set's per-atom descriptors ``values`` (n, n_features) against ``target``.
 
-    Returns ``{"v_rep", "n_dims", "n_dims_99", "capped"}``.
+    Returns ``{"v_rep", "n_dims", "n_dims_99", "capped"}``; ``v_rep`` is None when the target's
+    hull has no volume (e.g. a perfect crystal).
     """
     pca = pca or fit_pca(target.values, variance=variance, max_dim=max_dim)
     v_target = hull_volume(pca.project(target.values))
     v_set = hull_volume(pca.project(values))
     n = len(pca.variances)
-    return {"v_rep": v_set / v_target if v_target > 0 else float("nan"), "n_dims": n,
+    return {"v_rep": v_set / v_target if v_target > 0 else None, "n_dims": n,
             "n_dims_99": pca.n_dims_variance, "capped": n < pca.n_dims_variance}
 
 

@@ -87,7 +87,7 @@ def write_report(out, report: dict, target, values: np.ndarray, numbers: np.ndar
     for sym, err in report["set_moment_errors"].items():
         lines.append(f"- {sym}: " + ", ".join(f"{k} {v:.4g}" for k, v in err.items()))
     cov = report["coverage"]
-    if cov:
+    if cov and cov["v_rep"] is not None:
         lines += ["", f"Coverage V_rep = {cov['v_rep']:.4g} in {cov['n_dims']} PCA dimensions"
                   + (f" (99 % variance needs {cov['n_dims_99']}; capped)" if cov["capped"] else "") + "."]
     lines += ["", "![PCA](pca.png)", "", "![histograms](histograms.png)", ""]

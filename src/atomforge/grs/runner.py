@@ -210,7 +210,7 @@ def _finish(out, config, descriptor, target, members, outputs, histories, loss, 
     numbers = np.concatenate([o.numbers for o in outputs])
     report = {"n_structures": len(members), "n_atoms": [len(m) for m in members], "members": infos,
               "set_moment_errors": moment_errors(values, numbers, target, loss),
-              "coverage": coverage(target, values) if len(target.values) > 1 else None,
+              "coverage": coverage(target, values),
               "target": {"elements": target.elements, "n_structures": target.n_structures,
                          "n_atoms": int(target.counts.sum()), "density": target.density},
               "descriptor": {"name": descriptor.name, "n_features": target.n_features},
