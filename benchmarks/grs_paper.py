@@ -7,16 +7,17 @@ Parts (all by default; name some to run only those; each is merged into the JSON
   chemical moves only (swaps of two species, fixed composition). Iterations to Q ≤ 1e-9 (Q = 0 to
   round-off) for simulated annealing (steps; β from 0.3 to 30 in units of 1/⟨|ΔQ|⟩, at most
   ``SA_STEPS``), the genetic algorithm (generations of 50, at most ``GA_GENERATIONS``) and a
-  random walk (every move accepted, at most ``RW_CAP`` steps) over ``SEEDS`` seeds; icet 4.0 ``generate_sqs_from_supercells`` and
-  ``generate_target_structure_from_supercells`` (target: the L1₂ cluster vector) on the same cell, timed.
+  random walk (every move accepted, at most ``RW_CAP`` steps) over ``SEEDS`` seeds; icet 4.0
+  ``generate_sqs_from_supercells`` and ``generate_target_structure_from_supercells`` (target: the
+  L1₂ cluster vector) on the same cell, timed.
 - ``liquid_ta``: liquid Ta from LAMMPS MD with the Ta06A SNAP (+ ZBL), 4,000 K, NVT; the last frame is
   the target. Single GRS of 16, 32, 54, 72, 128 atoms: random packing at the liquid's density,
   FIRE on V = V_core + Q (positions, then positions and cell); Q and the variance match.
 - ``coverage``: target = the Ta_JCP2014 training set (363 configurations, 4,224 atoms); sets of 4-,
   16- and 54-atom GRS grown one at a time from random packings at the density of a randomly drawn
   target structure (V = V_core + 0.1·Q + Q_intra, FIRE with the cell, 100 steps), V_rep against
-  the number of structures (standardised PCA, 5 dimensions); the entropy loss (annealing, 16 atoms) and DIRECT selection from the
-  data set itself beside it.
+  the number of structures (standardised PCA, 5 dimensions); the entropy loss (annealing, 16
+  atoms) and DIRECT selection from the data set itself beside it.
 - ``reverse``: reverse GRS (w1 = −1, bounded) from a random bcc Fe0.35Cr0.35Si0.15V0.15 54-atom
   supercell: chemical order (first-shell Warren–Cowley |α| mean), distortion (RMS displacement
   from the ideal sites, spread of first-shell distances) and moment differences, target vs result.
@@ -152,8 +153,7 @@ def liquid_snapshot(repeat: int, steps: int, a: float = 3.40):
         s.commands(["pair_style hybrid/overlay zbl 4.0 4.8 snap", "pair_coeff 1 1 zbl 73 73",
                     f"pair_coeff * * snap {pot}/Ta06A.snapcoeff {pot}/Ta06A.snapparam Ta",
                     "velocity all create 8000 1 dist gaussian", "timestep 0.002",
-                    "fix nvt all nvt temp 4000 4000 0.1", "thermo_style custom step temp pe",
-                    f"run {steps // 2}", "unfix nvt", "fix nvt2 all nvt temp 4000 4000 0.1", f"run {steps - steps // 2}"])
+                    "fix nvt all nvt temp 4000 4000 0.1", "thermo_style custom step temp pe", f"run {steps}"])
         x = np.array(s.lmp.numpy.extract_atom("x")[: len(atoms)])
         ids = np.array(s.lmp.numpy.extract_atom("id")[: len(atoms)])
         pos = np.empty_like(x)
@@ -175,7 +175,7 @@ def liquid_ta() -> dict:
     loss = MomentLoss()
     out = {"snapshot": {"n_atoms": len(liquid), "md_steps": steps, "timestep_fs": 2.0, "final_temperature_K": temp,
                         "density_atoms_per_A3": target.density, "md_wall_s": md_s,
-                        "note": "432 atoms, not the paper's 2,000, to keep the MD in a minute on a shared CPU"},
+                        "note": "432 atoms, not the paper's 2,000, to keep the MD within minutes on a shared CPU"},
            "sizes": {}}
     calc = GRSCalculator(d, target)
     for n in (16, 32, 54, 72, 128):
@@ -216,7 +216,7 @@ def coverage_part() -> dict:
     out = {"target": {"n_structures": len(frames), "n_atoms": int(target.counts.sum()),
                       "pca_dims_99": pca.n_dims_variance, "pca_dims_used": len(pca.variances)},
            "grs": {}, "entropy": {}, "direct": {}}
-    plan = {4: [1, 5, 10, 25, 50, 100], 16: [1, 5, 10, 25, 50], 54: [1, 2, 5, 10, 20]}
+    plan = {4: [1, 5, 10, 25, 50, 100, 200, 300], 16: [1, 5, 10, 25, 50, 100], 54: [1, 2, 5, 10, 20, 50]}
     densities = [len(f.atoms) / f.atoms.get_volume() for f in frames]
     for n, marks in plan.items():
         rng = np.random.default_rng(n)
@@ -242,7 +242,7 @@ def coverage_part() -> dict:
     t = time.perf_counter()
 
     def record_e(members):
-        if len(members) in (1, 5, 10, 20):
+        if len(members) in (1, 5, 10, 20, 50):
             vals = np.concatenate([d.compute(m).values for m in members])
             curve.append({"n_structures": len(members), "v_rep": coverage(target, vals, pca=pca)["v_rep"],
                           "wall_s": time.perf_counter() - t})
@@ -252,7 +252,7 @@ def coverage_part() -> dict:
     anneal = AnnealSettings(n_steps=150, beta_start=0.3, beta_end=30.0, moves={"displace_one": 1.0,
                                                                            "displace_many": 0.5}, step=0.3)
     grow_set(d, target, lambda r: random_packing({"Ta": 1}, 16, densities[r.integers(len(densities))], r),
-             SetSettings(n_structures=20, loss="entropy", w2=1.0, anneal=anneal, relax=None),
+             SetSettings(n_structures=50, loss="entropy", w2=1.0, anneal=anneal, relax=None),
              np.random.default_rng(16), pca=pca, on_member=record_e)
     # DIRECT from the data set itself
     feats = np.array([o.values.mean(0) for o in outputs])
@@ -283,7 +283,8 @@ def order_and_distortion(atoms, ideal, elements) -> dict:
     disp = atoms.positions - ideal.positions
     frac = np.linalg.solve(atoms.cell.array.T, disp.T).T
     disp = (frac - np.round(frac)) @ atoms.cell.array
-    return {"warren_cowley_abs_mean": float(np.mean(alphas)), "rms_displacement_A": float(np.sqrt((disp ** 2).sum(1).mean())),
+    return {"warren_cowley_abs_mean": float(np.mean(alphas)),
+            "rms_displacement_A": float(np.sqrt((disp ** 2).sum(1).mean())),
             "first_shell_distance_std_A": float(np.std(dist))}
 
 

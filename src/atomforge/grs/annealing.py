@@ -102,7 +102,8 @@ class Annealer:
     def state(self) -> tuple[dict, list[Atoms]]:
         """JSON-safe state and the structures [current, best]."""
         meta = {"kind": "anneal", "step": self.step, "hit": self.hit, "current_v": self.current_v,
-                "best_v": self.best_v, "beta_scale": self.beta_scale, "history": self.history, "rng": self.rng.bit_generator.state}
+                "best_v": self.best_v, "beta_scale": self.beta_scale, "history": self.history,
+                "rng": self.rng.bit_generator.state}
         return meta, [self.current, self.best]
 
     def restore(self, meta: dict, structures: list[Atoms]) -> None:

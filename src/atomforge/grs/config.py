@@ -15,6 +15,7 @@ Sections (all optional except ``target`` and ``candidates``)::
     search: {method: anneal, anneal: {...}, genetic: {...}, relax: {fmax: 0.01, steps: 100, cell: false}}
     executor: serial                  # or process / dask (population scoring)
     n_workers: null
+    address: null                     # Dask scheduler, e.g. tcp://host:8786 (else a local cluster per call)
     checkpoint_every: 100             # annealing steps or genetic generations between checkpoints
 """
 
@@ -34,7 +35,7 @@ from .loss import MomentLoss
 from .sets import SetSettings
 
 SECTIONS = ("seed", "output", "descriptor", "target", "candidates", "loss", "core", "set", "search",
-            "executor", "n_workers", "checkpoint_every")
+            "executor", "n_workers", "address", "checkpoint_every")
 METHODS = ("anneal", "genetic", "relax")
 
 
@@ -65,7 +66,7 @@ def check_config(config: dict) -> None:
     if search.get("method", "anneal") not in METHODS:
         raise ConfigError(f"GRS config: search.method must be one of {list(METHODS)}, got {search['method']!r}")
     _section(search, "anneal", _fields(AnnealSettings))
-    _section(search, "genetic", [f for f in _fields(GeneticSettings) if f not in ("executor", "n_workers")])
+    _section(search, "genetic", [f for f in _fields(GeneticSettings) if f not in ("executor", "n_workers", "address")])
     _section(search, "relax", ("fmax", "steps", "cell", "optimizer"))
 
 
@@ -84,7 +85,8 @@ def build_search(config: dict) -> tuple[str, AnnealSettings, GeneticSettings, di
     """``(method, anneal settings, genetic settings, final relax kwargs or None)``."""
     search = config.get("search") or {}
     genetic = dict(search.get("genetic") or {})
-    genetic.update(executor=config.get("executor", "serial"), n_workers=config.get("n_workers"))
+    genetic.update(executor=config.get("executor", "serial"), n_workers=config.get("n_workers"),
+                   address=config.get("address"))
     return (search.get("method", "anneal"), AnnealSettings(**(search.get("anneal") or {})),
             GeneticSettings(**genetic), search.get("relax"))
 

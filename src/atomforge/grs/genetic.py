@@ -45,6 +45,7 @@ class GeneticSettings:
     relax: dict | None = None
     executor: str = "serial"
     n_workers: int | None = None
+    address: str | None = None
 
 
 def same_sites(a: Atoms, b: Atoms, tol: float = 1e-6) -> bool:
@@ -137,7 +138,7 @@ class GeneticSearch:
 
     def _score(self, structures) -> np.ndarray:
         s = self.settings
-        return score_many(self.calc, structures, executor=s.executor, n_workers=s.n_workers)
+        return score_many(self.calc, structures, executor=s.executor, n_workers=s.n_workers, address=s.address)
 
     def _record(self) -> None:
         best = float(self.scores.min())
