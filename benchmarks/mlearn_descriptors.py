@@ -11,13 +11,14 @@ atomforge and published SNAP/qSNAP results of benchmarks/results/mlearn_snap.jso
 paired-bootstrap 95 % interval of the difference to the published qSNAP.
 
 Usage: ``PYTHONPATH=src python3 benchmarks/mlearn_descriptors.py [El ...] [--descriptors so3 acsf]
-[--out benchmarks/results/mlearn_descriptors.json]`` (about 5 min per fit on two loaded cores).
+[--out benchmarks/results/mlearn_descriptors.json]``; the file is rewritten after every fit (about 5 min per fit on two loaded cores).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 import yaml
@@ -65,20 +66,20 @@ def main() -> None:
     args = ap.parse_args()
     snap = {(r["element"], r["kind"]): r
             for r in json.loads((HERE / "results" / "mlearn_snap.json").read_text())["fits"]}
+    todo = [(el, name) for el in args.elements for name in args.descriptors]
     fits = []
-    for el in args.elements:
-        for name in args.descriptors:
-            spec = {"name": name, CUTOFF_KEY[name]: published_cutoff(el), **DESCRIPTORS[name]}
-            r = run(el, "qsnap", descriptor=spec)
-            r["task"] = "mlearn_descriptor_fit"
-            fits.append(r)
-            print(json.dumps(r), flush=True)
-    doc = {"task": "mlearn quadratic models on SO(3) and ACSF vs SNAP/qSNAP", "fits": fits,
-           "markdown": table(fits, snap)}
+    for el, name in todo:
+        spec = {"name": name, CUTOFF_KEY[name]: published_cutoff(el), **DESCRIPTORS[name]}
+        r = run(el, "qsnap", descriptor=spec)
+        r["task"] = "mlearn_descriptor_fit"
+        fits.append(r)
+        print(json.dumps(r), flush=True)
+        doc = {"task": "mlearn quadratic models on SO(3) and ACSF vs SNAP/qSNAP", "complete": len(fits) == len(todo),
+               "load_average": os.getloadavg(), "fits": fits, "markdown": table(fits, snap)}
+        if args.out is not None:  # rewritten after every fit, so an interrupted run keeps what it finished
+            text = json.dumps(doc, indent=1) + "\n"
+            write_atomically(args.out, lambda f: f.write(text.encode()))
     print(doc["markdown"])
-    if args.out is not None:
-        text = json.dumps(doc, indent=1) + "\n"
-        write_atomically(args.out, lambda f: f.write(text.encode()))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from typing import ClassVar
 import numpy as np
 from ase import Atoms
 
-from .errors import PotentialFileError
+from .errors import ConfigError, PotentialFileError
 from .fileio import write_atomically
 
 FORMAT_NAME = "atomforge-potential"
@@ -100,6 +100,16 @@ class Potential(ABC):
     @abstractmethod
     def from_dict(cls, spec: dict, arrays: dict[str, np.ndarray]) -> "Potential":
         """Rebuild from :meth:`to_dict` output."""
+
+    @property
+    def has_uncertainty(self) -> bool:
+        """Whether :meth:`uncertainty` gives predictive standard deviations."""
+        return False
+
+    def uncertainty(self, atoms: Atoms) -> dict:
+        """Predictive standard deviations (eV) of ``atoms``: ``energy_std`` (float) and
+        ``energies_std`` (n_atoms,), for potentials that have them (:attr:`has_uncertainty`)."""
+        raise ConfigError(f"a {self.kind} potential gives no uncertainty")
 
     def calculator(self):
         """An ASE calculator for this potential."""

@@ -58,11 +58,12 @@ def test_emt_with_an_unknown_element(tmp_path, element, expected):
 
 
 @pytest.mark.lammps
-def test_lammps_with_a_missing_pair_coeff_file_keeps_lammps_message_in_one_line(tmp_path):
-    msg = _validate(tmp_path, "lammps", "-e", "Cu", "--pair-style", "eam/alloy", "--pair-coeff",
-                    "* * nothere.eam.alloy Cu", "--out", "o")
-    assert msg.startswith("error: LAMMPS refused pair_style eam/alloy: ERROR")
-    assert "cannot open eam/alloy potential file nothere.eam.alloy: No such file or directory" in msg
+@pytest.mark.parametrize("style, coeff", [("eam/alloy", "* * nothere.eam.alloy Cu"),
+                                          ("eam", "* * nothere.eam")])  # eam crashed LAMMPS's teardown
+def test_lammps_with_a_missing_pair_coeff_file_keeps_lammps_message_in_one_line(tmp_path, style, coeff):
+    msg = _validate(tmp_path, "lammps", "-e", "Cu", "--pair-style", style, "--pair-coeff", coeff, "--out", "o")
+    assert msg.startswith(f"error: LAMMPS refused pair_style {style}: ERROR")
+    assert f"potential file {coeff.split()[2]}: No such file or directory" in msg
 
 
 @pytest.mark.lammps

@@ -128,6 +128,7 @@ def class_section(cls, name: str, skip: tuple[str, ...]) -> type[BaseModel]:
         if key in skip:
             continue
         default = ... if param.default is inspect.Parameter.empty else param.default
+        default = list(default) if isinstance(default, tuple) else default  # tuple defaults of list settings
         fields[key] = (types[key], default)
     return create_model(f"{cls.__name__}Section", __base__=_ClassSection, **fields)
 

@@ -50,6 +50,7 @@ class Trainer:
 TRAINERS: dict[str, Trainer] = {
     "least_squares": Trainer("atomforge.fitting.linear.trainer:fit_least_squares_config", "least-squares",
                              frozenset({"descriptor", "solver", "zbl"})),
+    "gpr": Trainer("atomforge.fitting.gpr.trainer:fit_gpr", "Gaussian-process", frozenset({"descriptor", "zbl"})),
     "smeam": Trainer("atomforge.fitting.smeam.trainer:fit_smeam", "s-MEAM", frozenset(), SMEAMSpec),
 }
 

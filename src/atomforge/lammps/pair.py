@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,25 +71,23 @@ class LammpsPair:
         """Run the pair commands once on one atom in a 10 Å box; raise a one-line ConfigError if LAMMPS refuses.
 
         LAMMPS's own message (a missing potential file, an unknown style) is kept, with its line
-        breaks joined. ``element`` must be one of :attr:`species`.
+        breaks joined. The try runs in a child process: some styles leave LAMMPS in a state whose
+        teardown crashes the process after an error (``pair_style eam`` with a missing file).
+        ``element`` must be one of :attr:`species`.
         """
-        from ase import Atoms
-
-        from .session import LammpsSession
-
         if element is not None and element not in self.species:
             raise ConfigError(f"pair_style {self.pair_style}: the potential's species are {self.species}, "
                               f"not {element!r}")
-        try:
-            with LammpsSession(Atoms(element or self.species[0], positions=[[5.0] * 3], cell=[10.0] * 3, pbc=True),
-                               self.species) as s:
-                s.commands(self.commands())
-                s.run0()
-        except (ImportError, OSError) as err:
-            raise ConfigError(f"pair_style {self.pair_style} needs the LAMMPS Python module, which does not load "
-                              f"({type(err).__name__}: {err})") from err
-        except Exception as err:  # the lammps module raises plain Exception with LAMMPS's message
-            raise ConfigError(f"LAMMPS refused pair_style {self.pair_style}: {' '.join(str(err).split())}") from err
+        probe = json.dumps({"element": element or self.species[0], "species": self.species,
+                            "commands": self.commands()})
+        r = subprocess.run([sys.executable, "-c", "import sys; from atomforge.lammps.pair import _probe; _probe(sys.argv[1])",
+                            probe], capture_output=True, text=True, timeout=600,
+                           env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
+                               str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH")]))})
+        if r.returncode == 0:
+            return
+        message = " ".join(r.stdout.split()) or f"LAMMPS stopped with status {r.returncode}: {' '.join(r.stderr.split()[-30:])}"
+        raise ConfigError(message)
 
     def calculator(self):
         """An ASE ``LAMMPSlib`` calculator running these commands (kept alive between calls)."""
@@ -155,3 +155,25 @@ def builtin_pair(name: str) -> LammpsPair:
     if name not in BUILTIN_PAIRS:
         raise ConfigError(f"unknown built-in LAMMPS potential {name!r}; known: {sorted(BUILTIN_PAIRS)}")
     return LammpsPair.from_dict(BUILTIN_PAIRS[name], source=name)
+
+
+def _probe(spec: str) -> None:
+    """Child process of :meth:`LammpsPair.check`: print one line and leave at once (status 1) if LAMMPS refuses."""
+    from ase import Atoms
+
+    from .session import LammpsSession
+
+    args = json.loads(spec)
+    try:
+        s = LammpsSession(Atoms(args["element"], positions=[[5.0] * 3], cell=[10.0] * 3, pbc=True), args["species"])
+    except (ImportError, OSError) as err:
+        print(f"pair_style {args['commands'][0].split()[1]} needs the LAMMPS Python module, which does not load "
+              f"({type(err).__name__}: {err})", flush=True)
+        os._exit(1)
+    try:
+        s.commands(args["commands"])
+        s.run0()
+    except Exception as err:  # the lammps module raises plain Exception with LAMMPS's message
+        print(f"LAMMPS refused {args['commands'][0]}: {' '.join(str(err).split())}", flush=True)
+        os._exit(1)  # no teardown: it may crash after an error
+    s.close()

@@ -2,7 +2,8 @@
 
 ``MODELS`` maps a config name to a descriptor-based model class (:mod:`.base` gives the protocol);
 :class:`DescriptorPotential` combines a descriptor, a model and a pair term. ``SplineMEAM``
-(:mod:`atomforge.models.meam_spline`) is a potential of its own, fitted whole.
+(:mod:`atomforge.models.meam_spline`) is a potential of its own, fitted whole. ``GaussianProcessModel``
+(:mod:`.gaussian_process`) is a sparse GP of per-atom energies with predictive variance.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 from ..errors import ConfigError
 from .base import LinearInCoefficients, Model, ModelBase
 from .descriptor_potential import DescriptorPotential
+from .gaussian_process import GaussianProcessModel
 from .linear import LinearModel, QuadraticModel
 
 #: Model registry: config name → class.
-MODELS: dict[str, type] = {"linear": LinearModel, "quadratic": QuadraticModel}
+MODELS: dict[str, type] = {"linear": LinearModel, "quadratic": QuadraticModel, "gpr": GaussianProcessModel}
 
 
 def make_model(spec: dict, arrays: dict | None = None):
@@ -25,5 +27,5 @@ def make_model(spec: dict, arrays: dict | None = None):
     return MODELS[name].from_dict(spec, arrays or {})
 
 
-__all__ = ["MODELS", "DescriptorPotential", "LinearInCoefficients", "LinearModel", "Model", "ModelBase",
+__all__ = ["MODELS", "DescriptorPotential", "GaussianProcessModel", "LinearInCoefficients", "LinearModel", "Model", "ModelBase",
            "QuadraticModel", "make_model"]

@@ -65,6 +65,19 @@ class DescriptorPotential(Potential):
                 s = s + ps
         return Evaluation(float(energies.sum()), energies, f if forces else None, s)
 
+    @property
+    def has_uncertainty(self) -> bool:
+        return hasattr(self.model, "predict_std")
+
+    def uncertainty(self, atoms: Atoms) -> dict:
+        """``energy_std`` (eV) and ``energies_std`` (n_atoms,) from the model's ``predict_std``
+        (the pair term is taken as exact)."""
+        if not self.has_uncertainty:
+            return super().uncertainty(atoms)
+        out = self.descriptor.compute(Frame(atoms))
+        energy_std, energies_std = self.model.predict_std(out.values, out.numbers)
+        return {"energy_std": energy_std, "energies_std": energies_std}
+
     def to_dict(self) -> tuple[dict, dict[str, np.ndarray]]:
         model_spec, model_arrays = self.model.to_dict()
         spec = {"descriptor": {"name": self.descriptor.name, **self.descriptor.to_dict()}, "model": model_spec,

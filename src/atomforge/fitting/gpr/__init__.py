@@ -1,0 +1,1 @@
+"""Sparse Gaussian-process training: inducing-point selection, marginal likelihood, posterior."""
