@@ -64,11 +64,14 @@ def save(key: str, value) -> None:
     import fcntl
 
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    with open(OUT.parent / ".grs_paper.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    fd = os.open(OUT.parent, os.O_RDONLY)  # lock the folder: no lock file left behind
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         data = json.loads(OUT.read_text()) if OUT.exists() else {}
         data[key] = value
         write_atomically(OUT, lambda f: json.dump(data, f, indent=1), mode="w")
+    finally:
+        os.close(fd)
     print(json.dumps({key: value})[:2000], flush=True)
 
 
