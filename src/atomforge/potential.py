@@ -44,6 +44,7 @@ FOREIGN_FORMATS: list[tuple[str, str]] = [
     (".snap", "atomforge.lammps.snap_convert:read_lammps_snap"),
     (".meam.spline", "atomforge.lammps.meam_spline:read_lammps_meam_spline"),
     (".meam/spline", "atomforge.lammps.meam_spline:read_lammps_meam_spline"),
+    (".yace", "atomforge.lammps.pace:read_yace_potential"),
 ]
 
 

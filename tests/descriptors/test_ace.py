@@ -29,6 +29,7 @@ from atomforge.descriptors.ace._kernels import radial_base, spherical_harmonics
 from atomforge.descriptors.ace.tables import ylm_norms
 from atomforge.errors import ConfigError, PotentialFileError
 from atomforge.lammps.yace import read_ace_descriptor
+from ace_helpers import PYACE_CASES, nial16, pyace_yace
 from conformance import descriptor_checks
 from finite_differences import numeric_position_derivative
 
@@ -57,36 +58,6 @@ def test_reference_row_of_compute_pace(shared_data):
 
 
 # -- python-ace ------------------------------------------------------------------------------------
-def pyace_yace(tmp_path, elements, nradmax, lmax, *, rcut, binary_rcut=None, r_in=0.0, delta_in=0.0,
-               random_radial=False):
-    """A basis made by python-ace's own tools, unit coefficients, written as .yace."""
-    from pyace.basis import ACEBBasisSet
-    from pyace.multispecies_basisextension import create_multispecies_basis_config
-
-    bond = {"radbase": "ChebExpCos", "radparameters": [5.25], "rcut": rcut, "dcut": 0.01}
-    if r_in:
-        bond |= {"r_in": r_in, "delta_in": delta_in, "inner_cutoff_type": "distance"}
-    config = create_multispecies_basis_config({
-        "deltaSplineBins": 1e-4, "elements": elements,
-        "embeddings": {"ALL": {"npot": "FinnisSinclairShiftedScaled", "fs_parameters": [1, 1], "ndensity": 1}},
-        "bonds": {"ALL": bond},
-        "functions": {"ALL": {"nradmax_by_orders": nradmax, "lmax_by_orders": lmax}}})
-    blocks = []
-    for block in config.funcspecs_blocks:
-        block.set_func_coeffs(np.ones(len(block.get_func_coeffs())))
-        if random_radial and np.size(block.radcoefficients):  # one set per unordered pair
-            seed = sum(elements.index(s) + 1 for s in set(block.block_name.split()))
-            rng = np.random.default_rng(seed * len(block.block_name.split()))
-            block.radcoefficients = rng.normal(size=np.shape(block.radcoefficients)).tolist()
-        if binary_rcut and " " in block.block_name:
-            block.rcutij = binary_rcut
-        blocks.append(block)
-    config.funcspecs_blocks = blocks
-    path = tmp_path / "basis.yace"
-    ACEBBasisSet(config).to_ACECTildeBasisSet().save_yaml(str(path))
-    return path
-
-
 def pyace_projections(path, atoms):
     """python-ace's projections (n_atoms, n_funcs) and forces_bfuncs (n_atoms, n_funcs, 3)."""
     from pyace.atomicenvironment import aseatoms_to_atomicenvironment
@@ -100,26 +71,6 @@ def pyace_projections(path, atoms):
     env = aseatoms_to_atomicenvironment(atoms, cutoff=basis.cutoffmax, elements_mapper_dict=basis.elements_to_index_map)
     calc.compute(env, True, True)
     return np.array(calc.projections), np.array(calc.forces_bfuncs)
-
-
-def triclinic_cu():
-    cell = np.array([[3.9, 0.0, 0.0], [1.1, 3.6, 0.0], [0.6, 0.9, 4.2]])
-    frac = np.random.default_rng(268).random((5, 3))  # no pair within 0.015 Å of rc
-    atoms = Atoms("Cu5", scaled_positions=frac, cell=cell, pbc=True)
-    return atoms
-
-
-def nial16():
-    atoms = bulk("NiAl", "cesiumchloride", a=2.9).repeat((2, 2, 2))
-    atoms.positions += np.random.default_rng(2).normal(0.0, 0.25, atoms.positions.shape)
-    return atoms
-
-
-PYACE_CASES = {
-    "triclinic-Cu": (triclinic_cu, dict(elements=["Cu"], nradmax=[6, 3, 2, 1], lmax=[0, 3, 2, 1], rcut=5.0)),
-    "NiAl-inner-radial": (nial16, dict(elements=["Ni", "Al"], nradmax=[4, 2, 2, 1], lmax=[0, 2, 2, 1],
-                                       rcut=4.7, binary_rcut=4.3, r_in=2.1, delta_in=0.4, random_radial=True)),
-}
 
 
 @pytest.mark.parametrize("case", list(PYACE_CASES))

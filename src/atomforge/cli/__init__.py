@@ -44,4 +44,4 @@ def main() -> None:
         raise SystemExit(2) from None
 
 
-from . import evaluate, export, fit, quickstart, validate  # noqa: E402,F401  (verbs register themselves on import)
+from . import evaluate, export, fit, grs, quickstart, validate  # noqa: E402,F401  (verbs register themselves on import)

@@ -64,11 +64,16 @@ class WeightsSpec(_Section):
 
 
 class SolverSpec(_Section):
-    ridge: float = Field(0.0, ge=0, description="Ridge λ relative to the squared column norms.")
+    ridge: Annotated[float, Field(ge=0)] | Literal["bayesian"] = Field(
+        0.0, description="Ridge λ relative to the squared column norms, or 'bayesian': λ chosen by "
+                         "maximising the evidence (Bayesian ridge; squared loss only).")
     rcond: float = Field(1e-12, gt=0, description="Relative singular-value cutoff.")
     loss: Literal["squared", "absolute"] = Field(
         "squared", description="Weighted least squares, or least absolute deviations (fits the MAE; IRLS).")
-    max_iter: int = Field(50, ge=1, description="Reweighting iterations of the absolute loss (at most).")
+    max_iter: int = Field(50, ge=1, description="At most: reweighting iterations of the absolute loss, or "
+                                                "L-BFGS iterations of the finnis_sinclair trainer.")
+    force_fraction: float = Field(1.0, gt=0, le=1, description="finnis_sinclair trainer: fraction of each "
+                                  "frame's atoms whose forces the nonlinear fit uses (memory).")
 
 
 class ZBLSpec(_Section):

@@ -52,6 +52,8 @@ TRAINERS: dict[str, Trainer] = {
                              frozenset({"descriptor", "solver", "zbl"})),
     "gradient": Trainer("atomforge.fitting.neural.trainer:fit_neural_network", "gradient-trained",
                         frozenset({"descriptor", "zbl", "training"})),
+    "finnis_sinclair": Trainer("atomforge.fitting.finnis_sinclair:fit_finnis_sinclair_config",
+                               "Finnis–Sinclair (L-BFGS)", frozenset({"descriptor", "solver", "zbl"})),
     "gpr": Trainer("atomforge.fitting.gpr.trainer:fit_gpr", "Gaussian-process", frozenset({"descriptor", "zbl"})),
     "smeam": Trainer("atomforge.fitting.smeam.trainer:fit_smeam", "s-MEAM", frozenset(), SMEAMSpec),
 }

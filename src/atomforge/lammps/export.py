@@ -15,6 +15,8 @@ from pathlib import Path
 from ..errors import ConfigError
 
 EXPORTERS: dict[str, str] = {
+    "descriptor:ace+linear": "atomforge.lammps.pace:export_pace",
+    "descriptor:ace+finnis_sinclair": "atomforge.lammps.pace:export_pace",
     "descriptor:snap+linear": "atomforge.lammps.snap_convert:export_snap",
     "descriptor:snap+quadratic": "atomforge.lammps.snap_convert:export_snap",
     "descriptor:so3+linear": "atomforge.lammps.mliap:write_mliap",

@@ -142,6 +142,11 @@ def read_ace_descriptor(path) -> ACE:
     already include the fitted coefficients.
     """
     doc = read_yace(path)
+    return ace_descriptor(doc, [ACEFunction.from_yace(spec) for spec in doc.functions], path)
+
+
+def ace_descriptor(doc: YaceFile, funcs: list[ACEFunction], path) -> ACE:
+    """The :class:`ACE` descriptor of ``funcs`` with the radial settings of ``doc``'s bonds."""
     for (a, b), bond in doc.bonds.items():
         if bond["radbasename"] != "ChebExpCos":
             raise PotentialFileError(f"{path}: bond {[a, b]} uses radial base "
@@ -150,7 +155,6 @@ def read_ace_descriptor(path) -> ACE:
         if kind != "distance" and float(bond.get("rcut_in", 0.0)) > 0:
             raise PotentialFileError(f"{path}: bond {[a, b]}: inner_cutoff_type {kind!r} with "
                                      "rcut_in > 0 is not supported (only 'distance')")
-    funcs = [ACEFunction.from_yace(spec) for spec in doc.functions]
     ranks = max(f.rank for f in funcs)
     nmax = [max([max(f.ns) for f in funcs if f.rank == r], default=1) for r in range(1, ranks + 1)]
     lmax = [max([max(f.ls) for f in funcs if f.rank == r], default=0) for r in range(1, ranks + 1)]

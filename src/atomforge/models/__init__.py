@@ -11,13 +11,14 @@ from __future__ import annotations
 from ..errors import ConfigError
 from .base import LinearInCoefficients, Model, ModelBase
 from .descriptor_potential import DescriptorPotential
+from .finnis_sinclair import FinnisSinclairModel
 from .gaussian_process import GaussianProcessModel
 from .linear import LinearModel, QuadraticModel
 from .neural_network import NeuralNetworkModel
 
 #: Model registry: config name → class.
 MODELS: dict[str, type] = {"linear": LinearModel, "quadratic": QuadraticModel, "nn": NeuralNetworkModel,
-                           "gpr": GaussianProcessModel}
+                           "gpr": GaussianProcessModel, "finnis_sinclair": FinnisSinclairModel}
 
 
 def make_model(spec: dict, arrays: dict | None = None):
@@ -29,5 +30,5 @@ def make_model(spec: dict, arrays: dict | None = None):
     return MODELS[name].from_dict(spec, arrays or {})
 
 
-__all__ = ["MODELS", "DescriptorPotential", "GaussianProcessModel", "LinearInCoefficients", "LinearModel", "Model",
-           "ModelBase", "NeuralNetworkModel", "QuadraticModel", "make_model"]
+__all__ = ["MODELS", "DescriptorPotential", "FinnisSinclairModel", "GaussianProcessModel", "LinearInCoefficients",
+           "LinearModel", "Model", "ModelBase", "NeuralNetworkModel", "QuadraticModel", "make_model"]

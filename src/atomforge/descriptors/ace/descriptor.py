@@ -152,6 +152,16 @@ class ACE(DescriptorBase):
         self._prepared = (key, prepared)
         return prepared
 
+    def functions_by_element(self) -> list[list[ACEFunction]]:
+        """The functions of each element in feature order: feature k of element e is entry [e][k]."""
+        return self._prepare()[1]
+
+    def radial_arrays(self) -> dict[str, np.ndarray]:
+        """Per ordered element pair [center][neighbour]: ``rcut``, ``radial_lambda``, ``dcut``,
+        ``r_in``, ``dr_in`` (n_el, n_el) and ``radcoefficients`` (n_el, n_el, nmax, lmax + 1, nbase)."""
+        keys = ("rcut", "radial_lambda", "dcut", "r_in", "dr_in", "radcoefficients")
+        return dict(zip(keys, self._prepare()[3]))
+
     @property
     def cutoff(self) -> float:
         """Largest pair cutoff, Å."""

@@ -10,18 +10,27 @@ import time
 
 from ...errors import ConfigError
 from ..weights import FitWeights
+from .bayesian import solve_bayesian_ridge
 from .design import DesignMatrix, frame_rows
 from .solvers import solve_least_squares
 
 
-def fit_least_squares(model, design: DesignMatrix, *, ridge: float = 0.0, rcond: float = 1e-12,
+def fit_least_squares(model, design: DesignMatrix, *, ridge: float | str = 0.0, rcond: float = 1e-12,
                       loss: str = "squared", max_iter: int = 50) -> dict:
     """Solve ``design`` for ``model`` (:class:`~atomforge.models.LinearInCoefficients`) and set its
-    coefficients; returns the solver's info (rank, condition, residual; iterations for the absolute loss)."""
+    coefficients; returns the solver's info (rank, condition, residual; iterations for the absolute
+    loss; α, β and the chosen λ for ``ridge="bayesian"``, :mod:`.bayesian`)."""
     if hasattr(model, "validate_params"):
         model.validate_params()
-    result = solve_least_squares(design.blocks, n_columns=design.n_columns, unregularized=design.constant_columns,
-                                 ridge=ridge, rcond=rcond, loss=loss, max_iter=max_iter)
+    if ridge == "bayesian":
+        if loss != "squared":
+            raise ConfigError(f"solver: ridge 'bayesian' needs loss 'squared', got loss {loss!r}")
+        result = solve_bayesian_ridge(design.blocks(), n_columns=design.n_columns,
+                                      unregularized=design.constant_columns)
+    else:
+        result = solve_least_squares(design.blocks, n_columns=design.n_columns,
+                                     unregularized=design.constant_columns, ridge=ridge, rcond=rcond,
+                                     loss=loss, max_iter=max_iter)
     model.set_coefficient_vector(result.coef)
     return result.info
 

@@ -1,0 +1,137 @@
+"""The YAML config of ``atomforge grs`` and the objects it builds.
+
+Sections (all optional except ``target`` and ``candidates``)::
+
+    seed: 0
+    output: grs_out                   # folder, relative to the config file
+    descriptor: {name: ace, rcut: 5.0}   # any registered descriptor; elements default to the target's
+    target: {structures: [data.xyz], index: ":"}   # or {file: target.npz}; paths relative to the config
+    candidates: {kind: lattice, parent: Cu.xyz, repeat: [2, 2, 2], composition: {Au: 0.25, Cu: 0.75}}
+                # kind: lattice (parent: a file or {bulk: {name: Cu, crystalstructure: fcc, a: 3.6, cubic: true}},
+                #       repeat: [n1, n2, n3] or hnf: n_cells) | packing (n_atoms, composition, density)
+    loss: {alpha: [1, 1, 1, 1], kind: squared, normalize: true, floor: 0.01, composition_weight: 1.0}
+    core: {epsilon: 1.0, scale: 0.8}
+    set: {n_structures: 1, w1: 1.0, w2: 0.0, loss: moments, reverse_cap: 10.0}
+    search: {method: anneal, anneal: {...}, genetic: {...}, relax: {fmax: 0.01, steps: 100, cell: false}}
+    executor: serial                  # or process / dask (population scoring)
+    n_workers: null
+    address: null                     # Dask scheduler, e.g. tcp://host:8786 (else a local cluster per call)
+    checkpoint_every: 100             # annealing steps or genetic generations between checkpoints
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..hyperparameters import check_keys
+from .annealing import AnnealSettings
+from .candidates import random_hnf_supercell, random_occupation, random_packing, supercell
+from .core import RepulsiveCore
+from .genetic import GeneticSettings
+from .loss import MomentLoss
+from .sets import SetSettings
+
+SECTIONS = ("seed", "output", "descriptor", "target", "candidates", "loss", "core", "set", "search",
+            "executor", "n_workers", "address", "checkpoint_every")
+METHODS = ("anneal", "genetic", "relax")
+
+
+def _section(config: dict, key: str, allowed) -> dict:
+    value = config.get(key) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"GRS config: section {key!r} must be a mapping, got {value!r}")
+    check_keys(f"GRS config section {key!r}", value, allowed, what="key")
+    return dict(value)
+
+
+def _fields(cls) -> list[str]:
+    return list(cls.__dataclass_fields__)
+
+
+def check_config(config: dict) -> None:
+    """Refuse unknown sections and keys (with "did you mean"), and missing required sections."""
+    check_keys("GRS config", config, SECTIONS, what="section")
+    for key in ("target", "candidates"):
+        if key not in config:
+            raise ConfigError(f"GRS config: section {key!r} is required")
+    _section(config, "target", ("structures", "file", "index", "format"))
+    _section(config, "candidates", ("kind", "parent", "repeat", "hnf", "composition", "n_atoms", "density"))
+    _section(config, "loss", _fields(MomentLoss))
+    _section(config, "core", _fields(RepulsiveCore))
+    _section(config, "set", _fields(SetSettings)[:4] + ["reverse_cap"])
+    search = _section(config, "search", ("method", "anneal", "genetic", "relax"))
+    if search.get("method", "anneal") not in METHODS:
+        raise ConfigError(f"GRS config: search.method must be one of {list(METHODS)}, got {search['method']!r}")
+    _section(search, "anneal", _fields(AnnealSettings))
+    _section(search, "genetic", [f for f in _fields(GeneticSettings) if f not in ("executor", "n_workers", "address")])
+    _section(search, "relax", ("fmax", "steps", "cell", "optimizer"))
+
+
+def build_loss(config: dict) -> MomentLoss:
+    spec = _section(config, "loss", _fields(MomentLoss))
+    if "alpha" in spec:
+        spec["alpha"] = tuple(spec["alpha"])
+    return MomentLoss(**spec)
+
+
+def build_core(config: dict) -> RepulsiveCore:
+    return RepulsiveCore(**_section(config, "core", _fields(RepulsiveCore)))
+
+
+def build_search(config: dict) -> tuple[str, AnnealSettings, GeneticSettings, dict | None]:
+    """``(method, anneal settings, genetic settings, final relax kwargs or None)``."""
+    search = config.get("search") or {}
+    genetic = dict(search.get("genetic") or {})
+    genetic.update(executor=config.get("executor", "serial"), n_workers=config.get("n_workers"),
+                   address=config.get("address"))
+    return (search.get("method", "anneal"), AnnealSettings(**(search.get("anneal") or {})),
+            GeneticSettings(**genetic), search.get("relax"))
+
+
+def _parent(spec, base: Path):
+    import ase.io
+    from ase.build import bulk
+
+    if isinstance(spec, dict) and "bulk" in spec:
+        return bulk(**spec["bulk"])
+    if isinstance(spec, str):
+        return ase.io.read(base / spec)
+    raise ConfigError(f"GRS config: candidates.parent must be a file or {{bulk: {{...}}}}, got {spec!r}")
+
+
+def candidate_maker(config: dict, base: Path, density: float):
+    """A function rng → starting structure, from the ``candidates`` section."""
+    spec = _section(config, "candidates", ("kind", "parent", "repeat", "hnf", "composition", "n_atoms", "density"))
+    kind = spec.get("kind", "lattice")
+    composition = spec.get("composition")
+    if kind == "lattice":
+        parent = _parent(spec.get("parent"), base)
+        if "hnf" in spec:
+            def lattice(rng):
+                return random_hnf_supercell(parent, int(spec["hnf"]), rng)
+        else:
+            fixed = supercell(parent, np.diag(spec.get("repeat", [1, 1, 1])))
+
+            def lattice(rng):
+                return fixed.copy()
+        if composition is None:
+            return lattice
+        return lambda rng: random_occupation(lattice(rng), composition, rng)
+    if kind == "packing":
+        if composition is None or "n_atoms" not in spec:
+            raise ConfigError("GRS config: candidates of kind 'packing' need 'composition' and 'n_atoms'")
+        rho = float(spec.get("density", density))
+        return lambda rng: random_packing(composition, int(spec["n_atoms"]), rho, rng)
+    raise ConfigError(f"GRS config: candidates.kind must be 'lattice' or 'packing', got {kind!r}")
+
+
+def build_set(config: dict) -> tuple[SetSettings, float]:
+    """Set settings and the reverse cap."""
+    spec = _section(config, "set", _fields(SetSettings)[:4] + ["reverse_cap"])
+    cap = float(spec.pop("reverse_cap", 10.0))
+    spec.setdefault("w1", 1.0)
+    spec.setdefault("w2", 0.0)
+    return SetSettings(**spec, relax=None), cap

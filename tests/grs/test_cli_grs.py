@@ -1,0 +1,105 @@
+"""``atomforge grs CONFIG.yaml`` end to end on a tiny problem: outputs, reaching Q = 0, and a
+stopped run resumed from its checkpoint giving the same structures as an uninterrupted run."""
+
+from __future__ import annotations
+
+import json
+
+import ase.io
+import numpy as np
+import pytest
+import yaml
+from ase.build import bulk
+from ase.neighborlist import neighbor_list
+from typer.testing import CliRunner
+
+from atomforge.cli import app
+from atomforge.errors import ConfigError
+from atomforge.grs.runner import run_grs
+
+A0 = 3.75
+
+
+def write_case(folder, **search) -> str:
+    l12 = bulk("Cu", "fcc", a=A0, cubic=True)
+    l12.symbols[0] = "Au"
+    ase.io.write(folder / "l12.xyz", l12, format="extxyz")
+    config = {"seed": 3, "output": "out",
+              "descriptor": {"name": "ace", "nmax": [4, 2], "lmax": [0, 1], "rcut": 4.2},
+              "target": {"structures": ["l12.xyz"]},
+              "candidates": {"kind": "lattice", "parent": {"bulk": {"name": "Cu", "crystalstructure": "fcc",
+                                                                     "a": A0, "cubic": True}},
+                             "repeat": [2, 1, 1], "composition": {"Au": 0.25, "Cu": 0.75}},
+              "core": {"epsilon": 0.0},
+              "search": search or {"method": "anneal", "anneal": {"n_steps": 60, "beta_start": 0.1,
+                                                                  "beta_end": 10.0, "moves": {"swap": 1.0},
+                                                                  "tol": 1e-9}},
+              "set": {"n_structures": 2},
+              "checkpoint_every": 4}
+    path = folder / "grs.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return str(path)
+
+
+def au_au_bonds(atoms) -> int:
+    i, j = neighbor_list("ij", atoms, 0.8 * A0)
+    z = atoms.numbers
+    return int(np.sum((z[i] == 79) & (z[j] == 79)))
+
+
+def test_cli_writes_structures_report_and_reaches_the_target(tmp_path):
+    config = write_case(tmp_path)
+    result = CliRunner().invoke(app, ["grs", config, "--no-progress"])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out"
+    frames = ase.io.read(out / "structures.xyz", index=":")
+    assert len(frames) == 2 and all(len(f) == 8 for f in frames)
+    for f in frames:  # Q = 0 means the L1₂ environments: no Au-Au nearest neighbours, 2 Au of 8
+        assert f.info["grs_Q"] < 1e-9
+        assert au_au_bonds(f) == 0 and sum(f.numbers == 79) == 2
+    report = json.loads((out / "report.json").read_text())
+    assert report["n_structures"] == 2 and report["descriptor"]["name"] == "ace"
+    history = json.loads((out / "history.json").read_text())["histories"]
+    assert len(history) == 2 and history[0][-1][2] < 1e-9
+    for name in ("pca.png", "histograms.png", "report.md", "target.npz"):
+        assert (out / name).stat().st_size > 0
+    assert not (out / "checkpoint.npz").exists()
+
+
+@pytest.mark.parametrize("method", ["anneal", "genetic"])
+def test_stopped_run_resumes_to_the_same_result(tmp_path, method):
+    search = {"method": method,
+              "anneal": {"n_steps": 40, "beta_start": 0.0, "beta_end": 0.0, "moves": {"swap": 1.0}, "tol": -1.0},
+              "genetic": {"population": 6, "n_generations": 6, "moves": {"swap": 1.0}, "tol": -1.0}}
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    whole.mkdir()
+    parts.mkdir()
+    run_grs(write_case(whole, **search))
+    stopped = run_grs(write_case(parts, **search), stop_after=3)
+    assert stopped["stopped"] and (parts / "out" / "checkpoint.npz").exists()
+    run_grs(write_case(parts, **search))
+    a = ase.io.read(whole / "out" / "structures.xyz", index=":")
+    b = ase.io.read(parts / "out" / "structures.xyz", index=":")
+    assert [list(x.numbers) for x in a] == [list(x.numbers) for x in b]
+    assert json.loads((whole / "out" / "history.json").read_text()) == \
+        json.loads((parts / "out" / "history.json").read_text())
+
+
+def test_checkpoint_of_other_inputs_is_refused(tmp_path):
+    config = write_case(tmp_path)
+    run_grs(config, stop_after=1)
+    spec = yaml.safe_load(open(config))
+    spec["seed"] = 4
+    open(config, "w").write(yaml.safe_dump(spec))
+    with pytest.raises(ConfigError, match="other inputs"):
+        run_grs(config)
+    assert run_grs(config, fresh=True)["n_structures"] == 2
+
+
+def test_unknown_config_key_is_named(tmp_path):
+    config = write_case(tmp_path)
+    spec = yaml.safe_load(open(config))
+    spec["search"]["anneal"]["n_stesp"] = 3
+    open(config, "w").write(yaml.safe_dump(spec))
+    with pytest.raises(ConfigError, match="n_stesp.*n_steps"):
+        run_grs(config)

@@ -1,0 +1,154 @@
+"""GRS loss and effective potential: exact gradients (finite differences), Q = 0 at the target,
+invariances, and the target file round trip."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import bulk
+from scipy.spatial.transform import Rotation
+
+from atomforge.descriptors import ACE, Bispectrum
+from atomforge.grs import GRSCalculator, MomentLoss, RepulsiveCore, Target, moment_loss
+from finite_differences import numeric_forces, numeric_position_derivative, numeric_stress
+
+ELEMENTS = ["Ni", "Al"]
+
+
+def small_ace():
+    return ACE(elements=ELEMENTS, nmax=[3, 2, 1], lmax=[0, 1, 1], rcut=4.2)
+
+
+def triclinic_nial() -> Atoms:
+    cell = np.array([[4.1, 0.0, 0.0], [0.9, 3.9, 0.0], [0.5, 0.7, 4.3]])
+    rng = np.random.default_rng(3)
+    frac = np.array([[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5], [0.25, 0.3, 0.7]])
+    atoms = Atoms("Ni2Al3", scaled_positions=frac, cell=cell, pbc=True)
+    atoms.positions += rng.normal(0, 0.1, atoms.positions.shape)
+    return atoms
+
+
+def target_structures():
+    a = bulk("NiAl", "cesiumchloride", a=2.88).repeat(2)
+    b = bulk("Ni", "fcc", a=3.6, cubic=True)
+    b.symbols[[1, 2]] = "Al"
+    b.rattle(0.1, seed=2)
+    return [a, b]
+
+
+@pytest.fixture(scope="module")
+def ace_target():
+    d = small_ace()
+    return d, Target.from_structures(d, target_structures())
+
+
+@pytest.mark.parametrize("kind", ["squared", "absolute"])
+def test_loss_gradient_matches_finite_differences(ace_target, kind):
+    _, target = ace_target
+    rng = np.random.default_rng(0)
+    numbers = target.numbers[:7]
+    loss = MomentLoss(kind=kind, alpha=(1.0, 0.7, 0.5, 0.3))
+    scale = loss.scales(target)[np.where(numbers == 28, 0, 1)]
+    values = target.values[:7] + rng.normal(0, 0.5, (7, target.n_features)) * scale
+    _, dq = moment_loss(values, numbers, target, loss)
+    h = 1e-6
+    for i, k in [(0, 0), (2, 3), (5, 1), (6, target.n_features - 1)]:
+        vp, vm = values.copy(), values.copy()
+        vp[i, k] += h
+        vm[i, k] -= h
+        fd = (moment_loss(vp, numbers, target, loss)[0] - moment_loss(vm, numbers, target, loss)[0]) / (2 * h)
+        assert dq[i, k] == pytest.approx(fd, rel=1e-5, abs=1e-8)
+
+
+@pytest.mark.parametrize("w1,w2", [(1.0, 0.0), (0.7, 0.5), (-2.0, 0.0)])
+def test_forces_and_stress_are_gradients_of_v(ace_target, w1, w2):
+    d, target = ace_target
+    others = [(o.values, o.numbers) for o in [d.compute(target_structures()[1])]]
+    atoms = triclinic_nial()
+    atoms.calc = GRSCalculator(d, target, w1=w1, w2=w2, others=others, reverse_cap=0.5,
+                               core=RepulsiveCore(epsilon=2.0, scale=1.0))
+    assert atoms.get_potential_energy() != 0
+    np.testing.assert_allclose(atoms.get_forces(), numeric_forces(atoms, h=1e-5), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(atoms.get_stress(), numeric_stress(atoms, h=1e-6), rtol=1e-5, atol=1e-7)
+
+
+def test_bispectrum_forces_match_finite_differences():
+    d = Bispectrum(elements=ELEMENTS, twojmax=4, rcutfac=4.0)
+    target = Target.from_structures(d, target_structures())
+    atoms = triclinic_nial()
+    atoms.calc = GRSCalculator(d, target, core=RepulsiveCore(epsilon=0.0))
+    np.testing.assert_allclose(atoms.get_forces(), numeric_forces(atoms, h=1e-5), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(atoms.get_stress(), numeric_stress(atoms, h=1e-6), rtol=1e-5, atol=1e-7)
+
+
+def test_repulsive_core_forces_stress_and_range():
+    atoms = triclinic_nial()
+    core = RepulsiveCore(epsilon=3.0, scale=1.1)
+    energy, forces, stress = core.compute(atoms)
+    assert energy > 0
+
+    def e_of(p):
+        a = atoms.copy()
+        a.positions = p
+        return core.compute(a)[0]
+
+    np.testing.assert_allclose(forces, -numeric_position_derivative(e_of, atoms.positions, 1e-6),
+                               rtol=1e-6, atol=1e-9)
+    from finite_differences import numeric_strain_derivative
+    np.testing.assert_allclose(stress, numeric_strain_derivative(lambda a: core.compute(a)[0], atoms, 1e-6),
+                               rtol=1e-6, atol=1e-9)
+    # two atoms: zero beyond σ, (1 − r/σ)³ inside
+    pair = Atoms("Ni2", positions=[[0, 0, 0], [0, 0, 1.0]])
+    sigma = 2 * core.sigma(np.array([28]))[0]
+    assert core.compute(pair)[0] == pytest.approx(3.0 * (1 - 1.0 / sigma) ** 3)
+    pair.positions[1, 2] = sigma + 1e-9
+    assert core.compute(pair)[0] == 0.0
+
+
+def test_q_vanishes_at_target_and_is_invariant(ace_target):
+    d, _ = ace_target
+    a = triclinic_nial()
+    target = Target.from_structures(d, [a])
+    loss = MomentLoss()
+
+    def q(atoms):
+        out = d.compute(atoms)
+        return moment_loss(out.values, out.numbers, target, loss, gradient=False)[0]
+
+    assert q(a) == pytest.approx(0.0, abs=1e-20)
+    b = a.copy()
+    b.rattle(0.05, seed=5)
+    q0 = q(b)
+    assert q0 > 1e-6
+    moved = b.copy()
+    rot = Rotation.from_euler("xyz", [0.3, -1.1, 0.7]).as_matrix()
+    moved.set_cell(b.cell.array @ rot.T, scale_atoms=True)
+    moved.translate([0.4, -1.3, 2.2])
+    moved.wrap()
+    perm = np.random.default_rng(1).permutation(len(b))
+    moved = moved[perm]
+    assert q(moved) == pytest.approx(q0, rel=1e-10)
+    assert q(b.repeat((2, 1, 2))) == pytest.approx(q0, rel=1e-10)  # moments are intensive
+
+
+def test_target_round_trip_and_moments(tmp_path, ace_target):
+    d, target = ace_target
+    path = target.save(tmp_path / "t.npz")
+    back = Target.load(path)
+    np.testing.assert_array_equal(back.moments, target.moments)
+    np.testing.assert_array_equal(back.values, target.values)
+    assert back.descriptor == target.descriptor and back.elements == ELEMENTS
+    # moments against scipy's definitions
+    from scipy import stats
+
+    ni = target.values[target.numbers == 28]
+    s = target.summary()["Ni"]
+    np.testing.assert_allclose(s["variance"], np.var(ni, axis=0), atol=1e-14)
+    spread = np.var(ni, axis=0) > 1e-12
+    np.testing.assert_allclose(np.array(s["skewness"])[spread], stats.skew(ni, axis=0)[spread], rtol=1e-8)
+    np.testing.assert_allclose(np.array(s["kurtosis"])[spread],
+                               stats.kurtosis(ni, axis=0, fisher=False)[spread], rtol=1e-8)
+    (tmp_path / "bad.npz").write_bytes(b"not a file")
+    with pytest.raises(ValueError, match="not a GRS target"):
+        Target.load(tmp_path / "bad.npz")
