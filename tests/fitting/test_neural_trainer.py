@@ -182,3 +182,27 @@ def test_grouped_contraction_equals_the_listed_one_per_structure(as_tensor):
         np.testing.assert_allclose([sym[0, 0], sym[1, 1], sym[2, 2], sym[1, 2], sym[0, 2], sym[0, 1]], ref_s,
                                    rtol=1e-12, atol=1e-12)
         start += o.n_atoms
+
+
+def test_lbfgs_recovers_from_a_first_step_that_overshoots():
+    """An L-BFGS epoch whose trial step raises the loss must search back along the line.
+
+    f(x) = 50 (x − 0.9)² from x = 0 with learning rate 10: the first trial step lands at x = 10.
+    torch's default evaluation budget for one iteration left no line search, so such a step was
+    dropped and every later epoch repeated it (the fit froze: mlearn Si stopped at epoch ~180).
+    """
+    from atomforge.fitting.neural.config import TrainingSpec
+    from atomforge.fitting.neural.trainer import make_optimizer
+
+    x = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+    opt = make_optimizer(TrainingSpec(optimizer="lbfgs", learning_rate=10.0), [x])
+
+    def closure():
+        opt.zero_grad()
+        loss = 50.0 * ((x - 0.9) ** 2).sum()
+        loss.backward()
+        return loss
+
+    for _ in range(20):
+        opt.step(closure)
+    assert x.item() == pytest.approx(0.9, abs=1e-8)

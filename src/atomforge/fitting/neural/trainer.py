@@ -63,12 +63,20 @@ def split_structures(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
+#: Loss evaluations the strong-Wolfe line search of one L-BFGS epoch may use.
+LINE_SEARCH_EVALUATIONS = 25
+
+
 def make_optimizer(spec: TrainingSpec, params):
     import torch
 
     if spec.optimizer == "lbfgs":
-        return torch.optim.LBFGS(params, lr=spec.lr, max_iter=1, history_size=spec.history_size,
-                                 line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0)
+        # torch gives the line search max_eval − 1 evaluations, and max_eval defaults to 5/4 of
+        # max_iter: with one iteration per epoch that is none, so a first trial step that raises the
+        # loss is dropped (t = 0) and every later epoch repeats it. Give it its usual 25.
+        return torch.optim.LBFGS(params, lr=spec.lr, max_iter=1, max_eval=1 + LINE_SEARCH_EVALUATIONS,
+                                 history_size=spec.history_size, line_search_fn="strong_wolfe",
+                                 tolerance_grad=0.0, tolerance_change=0.0)
     if spec.optimizer == "adam":
         return torch.optim.Adam(params, lr=spec.lr)
     return torch.optim.SGD(params, lr=spec.lr, momentum=spec.momentum)
