@@ -4,7 +4,7 @@ For each element e present in both, feature k and order p (1: mean, 2–4: centr
 
     ΔM[e,p,k] = ρ_p(μ_p[e,k](candidate)) − ρ_p(μ_p[e,k](target))
     ρ_1(μ)    = μ / s,    ρ_p(μ) = sign(μ) · [(|μ|/s^p + ε)^{1/p} − ε^{1/p}]   (p ≥ 2)
-    s[e,k]    = sqrt(σ_k² + (floor · rms_k σ)²)                   (target with a reference scale σ)
+    s[e,k]    = sqrt(σ_k² + (floor · median_k σ)²)                (target with a reference scale σ)
               = sqrt(var_T[e,k] + (floor · rms_T[e])² + 1e-30)    (otherwise; normalize=False: s = 1)
 
     Q = Σ_p α_p Σ_e w_e mean_k f(ΔM[e,p,k])  +  c · Σ_e (x_e − x_e^T)²,   f(x) = x² or |x|,
@@ -21,8 +21,10 @@ Choices, and why:
   by their raw magnitudes and made the AuCu3 L1₂ search rugged (greedy descents stall far from
   L1₂). A target may therefore carry a reference scale σ_k (:meth:`Target.with_scale`, e.g. the
   spread over random candidates of the search): features are then measured against how much
-  they vary between candidates. Otherwise s is the target's spread with a floor (features that
-  vanish by symmetry), rms_T[e] the RMS of element e's target features.
+  they vary between candidates; the floor is relative to the median positive σ_k (spreads span
+  orders of magnitude between body orders, so an RMS would let the widest features set the
+  floor of all). Otherwise s is the target's spread with a floor (features that vanish by
+  symmetry), rms_T[e] the RMS of element e's target features.
 - With squared f and α = (1, 1, 0, 0), Q of a crystal target is the mean over atoms of
   ‖(B_i − B_T[e_i])/s‖²: a sum of per-atom terms, which weighs elements by their atoms (w_e).
 - The last term compares atom fractions x_e and has no force.
@@ -57,8 +59,8 @@ class MomentLoss:
     normalize : bool
         Divide moment differences by s^p (the target's reference scale, else its spread).
     floor : float
-        Floor of s relative to the RMS of the reference scale, or of the element's target
-        features (for features with no spread).
+        Floor of s relative to the median of the reference scale, or to the RMS of the
+        element's target features (for features with no spread).
     composition_weight : float
         c, weight of the atom-fraction term.
     root_eps : float
@@ -85,7 +87,7 @@ class MomentLoss:
             return np.ones(shape)
         if target.scale is not None:
             sigma = np.asarray(target.scale, dtype=float)
-            floor = self.floor * np.sqrt(np.mean(sigma ** 2))
+            floor = self.floor * (np.median(sigma[sigma > 0]) if np.any(sigma > 0) else 1.0)
             return np.broadcast_to(np.sqrt(sigma ** 2 + floor ** 2 + 1e-30), shape).copy()
         mean, var = target.moments[:, 0], target.moments[:, 1]
         rms = np.sqrt(np.mean(mean ** 2 + var, axis=1, keepdims=True))  # (n_elements, 1)
