@@ -10,7 +10,7 @@ and add nothing to W; their gradient carries the force on the center.
 
 :func:`contract` is the one implementation. It works on NumPy arrays (prediction) and on torch
 tensors (training, where the loss on forces must stay differentiable in the network weights); it
-never imports torch itself. Many structures can be contracted at once: atom indices are then
+never imports torch itself (:mod:`atomforge.grouped_product` does, given tensors). Many structures can be contracted at once: atom indices are then
 global over the batch and ``pair_structure`` says which structure each pair belongs to.
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .descriptors.base import DescriptorOutput
+from .grouped_product import grouped_matvec
 from .units import matrix_to_voigt
 
 
@@ -43,7 +44,8 @@ def contract(dE_dB, centers, neighbors, grad, vectors, n_atoms: int, pair_struct
     The pairs come either listed (``grad`` 3-D, as in :class:`DescriptorOutput`) or grouped by
     center (``grad`` 4-D, ``centers`` None): row i holds the pairs of center i in ``max_pairs``
     slots, unused slots with zero gradient. The grouped form needs no gather of ∂E/∂B per pair: one
-    batched matrix product per center (what training uses, for speed).
+    matrix–vector product per center (:func:`~atomforge.grouped_product.grouped_matvec`, what
+    training uses, for speed).
 
     Parameters
     ----------
@@ -67,7 +69,7 @@ def contract(dE_dB, centers, neighbors, grad, vectors, n_atoms: int, pair_struct
     """
     if centers is None:  # grouped by center: g[i, s] = grad[i, s] @ ∂E_i/∂B_i
         n, m, _, k = grad.shape
-        g = (grad.reshape(n, 3 * m, k) @ dE_dB[:, :, None]).reshape(n * m, 3)
+        g = grouped_matvec(grad.reshape(n, 3 * m, k), dE_dB).reshape(n * m, 3)
         neighbors = neighbors.reshape(-1)
         vectors = vectors.reshape(-1, 3) if vectors is not None else None
         pair_structure = pair_structure.reshape(-1) if pair_structure is not None else None
