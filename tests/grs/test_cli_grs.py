@@ -103,3 +103,25 @@ def test_unknown_config_key_is_named(tmp_path):
     open(config, "w").write(yaml.safe_dump(spec))
     with pytest.raises(ConfigError, match="n_stesp.*n_steps"):
         run_grs(config)
+
+
+def test_scale_from_random_candidates_is_saved_and_reaches_the_target(tmp_path):
+    from atomforge.descriptors import ACE
+    from atomforge.grs import Target
+    from atomforge.grs.candidates import random_occupation
+
+    config = write_case(tmp_path)
+    spec = yaml.safe_load(open(config))
+    spec["target"]["scale_candidates"] = 5
+    spec["set"]["n_structures"] = 1
+    open(config, "w").write(yaml.safe_dump(spec))
+    report = run_grs(config)
+    saved = Target.load(tmp_path / "out" / "target.npz")
+    d = ACE(elements=["Au", "Cu"], nmax=[4, 2], lmax=[0, 1], rcut=4.2)
+    rng = np.random.default_rng([3, 1])
+    cell = bulk("Cu", "fcc", a=A0, cubic=True).repeat((2, 1, 1))
+    ref = np.concatenate([d.compute(random_occupation(cell, {"Au": 0.25, "Cu": 0.75}, rng)).values
+                          for _ in range(5)])
+    np.testing.assert_allclose(saved.scale, ref.std(0), rtol=1e-12, atol=1e-15)
+    frames = ase.io.read(tmp_path / "out" / "structures.xyz", index=":")
+    assert report["n_structures"] == 1 and frames[0].info["grs_Q"] < 1e-9 and au_au_bonds(frames[0]) == 0

@@ -43,10 +43,12 @@ def ace_target():
     return d, Target.from_structures(d, target_structures())
 
 
-@pytest.mark.parametrize("kind", ["squared", "absolute"])
-def test_loss_gradient_matches_finite_differences(ace_target, kind):
+@pytest.mark.parametrize("kind,scaled", [("squared", False), ("absolute", False), ("squared", True)])
+def test_loss_gradient_matches_finite_differences(ace_target, kind, scaled):
     _, target = ace_target
     rng = np.random.default_rng(0)
+    if scaled:  # a reference scale: spread of the target's values with noise, some features very narrow
+        target = target.with_scale(target.values * rng.uniform(0.5, 1.5, target.values.shape))
     numbers = target.numbers[:7]
     loss = MomentLoss(kind=kind, alpha=(1.0, 0.7, 0.5, 0.3))
     scale = loss.scales(target)[np.where(numbers == 28, 0, 1)]
@@ -71,6 +73,38 @@ def test_forces_and_stress_are_gradients_of_v(ace_target, w1, w2):
     assert atoms.get_potential_energy() != 0
     np.testing.assert_allclose(atoms.get_forces(), numeric_forces(atoms, h=1e-5), rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(atoms.get_stress(), numeric_stress(atoms, h=1e-6), rtol=1e-5, atol=1e-7)
+
+
+def test_forces_with_a_reference_scale_are_gradients_of_v(ace_target):
+    d, target = ace_target
+    ref = np.concatenate([d.compute(triclinic_nial()).values, target.values])
+    atoms = triclinic_nial()
+    atoms.calc = GRSCalculator(d, target.with_scale(ref), w1=0.8, core=RepulsiveCore(epsilon=0.0))
+    np.testing.assert_allclose(atoms.get_forces(), numeric_forces(atoms, h=1e-5), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(atoms.get_stress(), numeric_stress(atoms, h=1e-6), rtol=1e-5, atol=1e-7)
+
+
+def test_crystal_q_is_the_mean_atom_distance_to_the_target_environment():
+    # α = (1, 1, 0, 0), squared, ε → 0, zero-spread target: Q = (1/N) Σ_i ‖(B_i − B_T[e_i]) / s‖² + c·Δx²
+    from atomforge.grs.candidates import random_occupation
+
+    d = ACE(elements=["Au", "Cu"], nmax=[4, 2], lmax=[0, 1], rcut=4.2)
+    l12 = bulk("Cu", "fcc", a=3.75, cubic=True)
+    l12.symbols[0] = "Au"
+    lattice = bulk("Cu", "fcc", a=3.75, cubic=True).repeat((2, 2, 2))
+    rng = np.random.default_rng(4)
+    ref = np.concatenate([d.compute(random_occupation(lattice, {"Au": 1, "Cu": 3}, rng)).values for _ in range(3)])
+    target = Target.from_structures(d, [l12]).with_scale(ref)
+    loss = MomentLoss(alpha=(1.0, 1.0, 0.0, 0.0), composition_weight=0.0, root_eps=1e-24)  # ε → 0: exact
+    s = np.sqrt(ref.std(0) ** 2 + (loss.floor * np.median(ref.std(0))) ** 2)
+    np.testing.assert_allclose(loss.scales(target), np.stack([s, s]), rtol=1e-12)
+    atoms = random_occupation(lattice, {"Au": 1, "Cu": 3}, rng)
+    out = d.compute(atoms)
+    env = {z: d.compute(l12).values[l12.numbers == z][0] for z in (79, 29)}
+    expect = np.mean([np.mean(((b - env[z]) / s) ** 2) for b, z in zip(out.values, out.numbers)])
+    q = moment_loss(out.values, out.numbers, target, loss, gradient=False)[0]
+    assert q == pytest.approx(expect, rel=1e-10)
+    assert q > 0.1
 
 
 def test_bispectrum_forces_match_finite_differences():
@@ -136,6 +170,12 @@ def test_target_round_trip_and_moments(tmp_path, ace_target):
     d, target = ace_target
     path = target.save(tmp_path / "t.npz")
     back = Target.load(path)
+    assert back.scale is None and back.digest() == target.digest()
+    scaled = target.with_scale(target.values[::-1] * 2.0)
+    again = Target.load(scaled.save(tmp_path / "s.npz"))
+    np.testing.assert_array_equal(again.scale, scaled.scale)
+    np.testing.assert_allclose(scaled.scale, 2.0 * target.values.std(0), rtol=1e-13)
+    assert again.digest() == scaled.digest() != target.digest()
     np.testing.assert_array_equal(back.moments, target.moments)
     np.testing.assert_array_equal(back.values, target.values)
     assert back.descriptor == target.descriptor and back.elements == ELEMENTS

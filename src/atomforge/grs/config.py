@@ -6,6 +6,7 @@ Sections (all optional except ``target`` and ``candidates``)::
     output: grs_out                   # folder, relative to the config file
     descriptor: {name: ace, rcut: 5.0}   # any registered descriptor; elements default to the target's
     target: {structures: [data.xyz], index: ":"}   # or {file: target.npz}; paths relative to the config
+                # scale_candidates: 20 → the loss's unit is the spread over 20 random candidates (a crystal target)
     candidates: {kind: lattice, parent: Cu.xyz, repeat: [2, 2, 2], composition: {Au: 0.25, Cu: 0.75}}
                 # kind: lattice (parent: a file or {bulk: {name: Cu, crystalstructure: fcc, a: 3.6, cubic: true}},
                 #       repeat: [n1, n2, n3] or hnf: n_cells) | packing (n_atoms, composition, density)
@@ -57,7 +58,7 @@ def check_config(config: dict) -> None:
     for key in ("target", "candidates"):
         if key not in config:
             raise ConfigError(f"GRS config: section {key!r} is required")
-    _section(config, "target", ("structures", "file", "index", "format"))
+    _section(config, "target", ("structures", "file", "index", "format", "scale_candidates"))
     _section(config, "candidates", ("kind", "parent", "repeat", "hnf", "composition", "n_atoms", "density"))
     _section(config, "loss", _fields(MomentLoss))
     _section(config, "core", _fields(RepulsiveCore))

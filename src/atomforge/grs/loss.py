@@ -4,19 +4,29 @@ For each element e present in both, feature k and order p (1: mean, 2–4: centr
 
     ΔM[e,p,k] = ρ_p(μ_p[e,k](candidate)) − ρ_p(μ_p[e,k](target))
     ρ_1(μ)    = μ / s,    ρ_p(μ) = sign(μ) · [(|μ|/s^p + ε)^{1/p} − ε^{1/p}]   (p ≥ 2)
-    s[e,k]    = sqrt(var_T[e,k] + (floor · rms_T[e])² + 1e-30)    (normalize=True; else s = 1)
+    s[e,k]    = sqrt(σ_k² + (floor · median_k σ)²)                (target with a reference scale σ)
+              = sqrt(var_T[e,k] + (floor · rms_T[e])² + 1e-30)    (otherwise; normalize=False: s = 1)
 
-    Q = Σ_p α_p · mean_{e,k} f(ΔM[e,p,k])  +  c · Σ_e (x_e − x_e^T)²,   f(x) = x² or |x|.
+    Q = Σ_p α_p Σ_e w_e mean_k f(ΔM[e,p,k])  +  c · Σ_e (x_e − x_e^T)²,   f(x) = x² or |x|,
+    w_e = x_e^T / Σ_{e' present} x_e'^T   (the target's atom fractions: a mean over atoms).
 
 Choices, and why:
 - Central moments of the candidate (not standardised skewness/kurtosis, whose denominator
   vanishes for a perfect crystal) are compared, and each through its p-th root ρ_p, so every
-  order is measured in units of the target's spread s: raw μ_4/s⁴ differences grow as the
-  eighth power of a distance once squared and drown the lower orders. ε (``root_eps``) makes
-  ρ_p smooth at μ = 0 (linear below |μ|/s^p ≈ ε); Q and ∂Q/∂B stay exact and finite.
-- s has a ``floor`` so that it is positive for a crystal target (zero variance) and for features
-  that vanish by symmetry in the target: rms_T[e] is the root mean square of all of element e's
-  target features.
+  order is measured in units of s: raw μ_4/s⁴ differences grow as the eighth power of a
+  distance once squared and drown the lower orders. ε (``root_eps``) makes ρ_p smooth at μ = 0
+  (linear below |μ|/s^p ≈ ε); Q and ∂Q/∂B stay exact and finite.
+- The unit s. A perfect-crystal target has no spread, so its own spread cannot be the unit: the
+  floor alone (a fraction of the RMS feature value, the same for every feature) weighs features
+  by their raw magnitudes and made the AuCu3 L1₂ search rugged (greedy descents stall far from
+  L1₂). A target may therefore carry a reference scale σ_k (:meth:`Target.with_scale`, e.g. the
+  spread over random candidates of the search): features are then measured against how much
+  they vary between candidates; the floor is relative to the median positive σ_k (spreads span
+  orders of magnitude between body orders, so an RMS would let the widest features set the
+  floor of all). Otherwise s is the target's spread with a floor (features that vanish by
+  symmetry), rms_T[e] the RMS of element e's target features.
+- With squared f and α = (1, 1, 0, 0), Q of a crystal target is the mean over atoms of
+  ‖(B_i − B_T[e_i])/s‖²: a sum of per-atom terms, which weighs elements by their atoms (w_e).
 - The last term compares atom fractions x_e and has no force.
 - ∂μ_p/∂B_i = (p/N)[(B_i − μ1)^{p−1} − μ_{p−1}] (μ_1 taken as 0) for p ≥ 2, ∂μ_1/∂B_i = 1/N.
 
@@ -47,10 +57,10 @@ class MomentLoss:
         Weights α_p of mean, variance, third and fourth central moments.
     kind : {"squared", "absolute"}
     normalize : bool
-        Divide moment differences by the target's spread s^p.
+        Divide moment differences by s^p (the target's reference scale, else its spread).
     floor : float
-        Floor of s relative to the RMS of the element's target features (for features with no
-        spread in the target).
+        Floor of s relative to the median of the reference scale, or to the RMS of the
+        element's target features (for features with no spread).
     composition_weight : float
         c, weight of the atom-fraction term.
     root_eps : float
@@ -72,8 +82,13 @@ class MomentLoss:
 
     def scales(self, target: Target) -> np.ndarray:
         """s[e,k], shape (n_elements, n_features)."""
+        shape = target.moments[:, 0].shape
         if not self.normalize:
-            return np.ones(target.moments[:, 0].shape)
+            return np.ones(shape)
+        if target.scale is not None:
+            sigma = np.asarray(target.scale, dtype=float)
+            floor = self.floor * (np.median(sigma[sigma > 0]) if np.any(sigma > 0) else 1.0)
+            return np.broadcast_to(np.sqrt(sigma ** 2 + floor ** 2 + 1e-30), shape).copy()
         mean, var = target.moments[:, 0], target.moments[:, 1]
         rms = np.sqrt(np.mean(mean ** 2 + var, axis=1, keepdims=True))  # (n_elements, 1)
         return np.sqrt(var + (self.floor * rms) ** 2 + 1e-30)
@@ -127,11 +142,13 @@ def moment_loss(values: np.ndarray, numbers: np.ndarray, target: Target, loss: M
     alpha = np.asarray(loss.alpha, dtype=float)
     z = [atomic_numbers[sym] for sym in target.elements]
     present = [e for e, zz in enumerate(z) if target.counts[e] > 0 and np.any(numbers == zz)]
-    norm = 1.0 / (max(1, len(present)) * target.n_features)
+    x_t = target.composition
+    total = sum(x_t[e] for e in present)
     q = 0.0
     dq = np.zeros_like(values) if gradient else None
     for e in present:
         rows = np.flatnonzero(numbers == z[e])
+        norm = x_t[e] / (total * target.n_features)  # w_e / K
         b = values[rows]  # (N_e, K)
         n = len(rows)
         m = central_moments(b)

@@ -120,12 +120,16 @@ def run_grs(config_path, *, fresh: bool = False, stop_after: int | None = None, 
     out = base / config.get("output", "grs_out")
     out.mkdir(parents=True, exist_ok=True)
     descriptor, target = build_target(config, base)
+    make = candidate_maker(config, base, target.density)
+    n_scale = int(config["target"].get("scale_candidates", 0))
+    if n_scale > 0:  # own stream: the search's draws do not depend on it
+        r = np.random.default_rng([int(config.get("seed", 0)), 1])
+        target = target.with_scale(np.concatenate([descriptor.compute(make(r)).values for _ in range(n_scale)]))
     target.save(out / "target.npz")
     digest = inputs_hash(config, target)
     loss, core = build_loss(config), build_core(config)
     set_settings, cap = build_set(config)
     method, anneal, genetic, final_relax = build_search(config)
-    make = candidate_maker(config, base, target.density)
     every = int(config.get("checkpoint_every", 100))
     rng = np.random.default_rng(int(config.get("seed", 0)))
     ckpt = out / "checkpoint.npz"

@@ -3,7 +3,10 @@
 Moments are taken per center element e and per feature k over all atoms of element e, pooled
 over the structures: the mean μ1 and the central moments μ_p = ⟨(B − μ1)^p⟩ for p = 2, 3, 4
 (population moments, 1/N). Variance, skewness and kurtosis follow as μ2, μ3/μ2^{3/2}, μ4/μ2².
-A target keeps (a random subsample of) the per-atom values too, for PCA, hulls and densities.
+A target keeps (a random subsample of) the per-atom values too, for PCA, hulls and densities, and
+optionally a per-feature ``scale``: the spread of each feature over a reference distribution (e.g.
+random candidates of the search), the unit of the loss where the target's own spread is no unit
+(a perfect crystal has none; see :mod:`.loss`).
 
 Files are one NumPy ``.npz`` (no pickle) with a JSON header, written atomically.
 """
@@ -11,7 +14,7 @@ Files are one NumPy ``.npz`` (no pickle) with a JSON header, written atomically.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +23,7 @@ from ase.data import atomic_numbers
 from ..errors import ConfigError
 from ..fileio import write_atomically
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: optional per-feature scale
 ORDERS = (1, 2, 3, 4)
 
 
@@ -55,6 +58,9 @@ class Target:
     n_structures : int
     density : float
         Atoms per Å³ (mean over the periodic structures; 0 if none).
+    scale : ndarray, shape (n_features,), or None
+        Spread (standard deviation) of each feature over a reference distribution, pooled over
+        elements (:meth:`with_scale`); None: the loss uses the target's own spread.
     """
 
     descriptor: dict
@@ -66,6 +72,7 @@ class Target:
     n_structures: int = 1
     density: float = 0.0
     info: dict = field(default_factory=dict)
+    scale: np.ndarray | None = None
 
     @property
     def n_features(self) -> int:
@@ -120,6 +127,15 @@ class Target:
         return cls.from_outputs(spec, list(descriptor.elements), outputs, densities=dens,
                                 max_samples=max_samples, seed=seed)
 
+    def with_scale(self, reference_values: np.ndarray) -> "Target":
+        """A copy whose ``scale`` is the standard deviation of each feature over the per-atom
+        ``reference_values`` (n, n_features), all elements pooled."""
+        reference_values = np.asarray(reference_values, dtype=float)
+        if reference_values.ndim != 2 or reference_values.shape[1] != self.n_features or len(reference_values) < 2:
+            raise ConfigError(f"GRS target scale: need per-atom values of shape (n ≥ 2, {self.n_features}), "
+                              f"got {reference_values.shape}")
+        return replace(self, scale=reference_values.std(axis=0))
+
     def digest(self) -> str:
         """SHA-256 of the target's content (header and arrays), independent of file timestamps."""
         import hashlib
@@ -128,6 +144,8 @@ class Target:
                                       sort_keys=True).encode())
         for a in (self.moments, self.counts, self.values, self.numbers):
             h.update(np.ascontiguousarray(a).tobytes())
+        if self.scale is not None:
+            h.update(b"scale" + np.ascontiguousarray(self.scale).tobytes())
         return h.hexdigest()
 
     # -- files ------------------------------------------------------------------------------
@@ -139,6 +157,8 @@ class Target:
                   "info": self.info}
         arrays = {"header": np.array(json.dumps(header)), "moments": self.moments, "counts": self.counts,
                   "values": self.values, "numbers": self.numbers}
+        if self.scale is not None:
+            arrays["scale"] = self.scale
         write_atomically(path, lambda f: np.savez(f, **arrays))
         return path
 
@@ -150,6 +170,7 @@ class Target:
             with np.load(path, allow_pickle=False) as data:
                 header = json.loads(str(data["header"]))
                 arrays = {k: data[k] for k in ("moments", "counts", "values", "numbers")}
+                scale = data["scale"] if "scale" in data.files else None
         except (OSError, KeyError, ValueError) as err:
             raise ConfigError(f"{path}: not a GRS target file ({err})") from None
         if header.get("format") != "atomforge-grs-target" or header.get("version", 0) > FORMAT_VERSION:
@@ -159,4 +180,4 @@ class Target:
         return cls(header["descriptor"], header["elements"], arrays["moments"],
                    arrays["counts"].astype(np.int64), arrays["values"], arrays["numbers"].astype(np.int64),
                    n_structures=int(header["n_structures"]), density=float(header["density"]),
-                   info=header.get("info", {}))
+                   info=header.get("info", {}), scale=scale)
