@@ -14,7 +14,7 @@ pyxtal_ff runs in its own virtual environment (it pins phonopy 2.3.2 and scipy <
     /tmp/pxff/bin/pip install pyxtal_ff==0.2.3 "scipy<1.17" pymatgen   # torch 2.13.0 from the system
 
 Usage: ``OMP_NUM_THREADS=1 PYTHONPATH=src python3 benchmarks/nn_training_speed.py --pyxtal-python
-/tmp/pxff/bin/python [--epochs 5] [--rounds 3] [--pyxtal-workdir DIR] [--out benchmarks/results/nn_training_speed.json]``. Prints one JSON object.
+/tmp/pxff/bin/python [--epochs 20] [--rounds 3] [--pyxtal-workdir DIR] [--out benchmarks/results/nn_training_speed.json]``. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pyxtal-python", default=os.environ.get("PYXTAL_FF_PYTHON"),
                         help="python of a venv with pyxtal_ff 0.2.3 (see the module docstring)")
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--pyxtal-workdir", type=Path, default=None,
                         help="Folder for pyxtal_ff's files, kept so that a rerun reuses its descriptors")
     parser.add_argument("--rounds", type=int, default=3, help="Alternating rounds; the fastest of each is kept.")
