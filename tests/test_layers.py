@@ -16,7 +16,7 @@ SRC = Path(__file__).parents[1] / "src" / "atomforge"
 
 #: Layer of each top-level module or subpackage of atomforge, lowest first.
 LAYERS = [
-    {"errors", "units", "fileio", "paths", "hyperparameters", "grouped_product"},
+    {"errors", "units", "fileio", "paths", "hyperparameters", "gradient_products"},
     {"data", "neighbors"},
     {"descriptors", "chain_rule", "pairs"},
     {"potential", "calculator", "models", "parallel"},

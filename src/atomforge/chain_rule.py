@@ -10,8 +10,8 @@ and add nothing to W; their gradient carries the force on the center.
 
 :func:`contract` is the one implementation. It works on NumPy arrays (prediction) and on torch
 tensors (training, where the loss on forces must stay differentiable in the network weights); it
-never imports torch itself (:mod:`atomforge.grouped_product` does, given tensors). Many structures can be contracted at once: atom indices are then
-global over the batch and ``pair_structure`` says which structure each pair belongs to.
+never imports torch itself (:mod:`atomforge.gradient_products` does, given tensors). Many structures
+can be contracted at once: atom indices are then global over the batch and ``pair_structure`` says which structure each pair belongs to.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .descriptors.base import DescriptorOutput
-from .grouped_product import grouped_matvec
+from .gradient_products import grouped_matvec
 from .units import matrix_to_voigt
 
 
@@ -44,7 +44,7 @@ def contract(dE_dB, centers, neighbors, grad, vectors, n_atoms: int, pair_struct
     The pairs come either listed (``grad`` 3-D, as in :class:`DescriptorOutput`) or grouped by
     center (``grad`` 4-D, ``centers`` None): row i holds the pairs of center i in ``max_pairs``
     slots, unused slots with zero gradient. The grouped form needs no gather of ∂E/∂B per pair: one
-    matrix–vector product per center (:func:`~atomforge.grouped_product.grouped_matvec`, what
+    matrix–vector product per center (:func:`~atomforge.gradient_products.grouped_matvec`, what
     training uses, for speed).
 
     Parameters

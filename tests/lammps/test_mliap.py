@@ -67,6 +67,21 @@ def assert_close(ours, ref, what, rtol=1e-8):
     assert err <= rtol * max(1.0, scale), f"{what}: max |diff| {err:.3g}, scale {scale:.3g}"
 
 
+
+def assert_lammps_equals_atomforge(potential, pair_lines, case):
+    """Per-atom energies, forces and stress of LAMMPS with ``pair_lines`` equal ``potential.evaluate``
+    on the triclinic cell and the surface slab; returns atomforge's evaluations."""
+    evaluations = []
+    for atoms in (triclinic(), surface()):
+        ev = potential.evaluate(atoms)
+        pe, forces, stress = lammps_results(atoms, pair_lines)
+        assert_close(ev.energies, pe, f"{case} per-atom energies")
+        assert_close(ev.forces, forces, f"{case} forces")
+        if stress is not None:
+            assert_close(ev.stress, stress, f"{case} stress")
+        evaluations.append(ev)
+    return evaluations
+
 SO3 = PowerSpectrumSO3(elements=SPECIES, nmax=3, lmax=3, alpha=1.6, rcutfac=4.6, radii=[0.5, 0.55],
                        weights=[28.0, 42.0])
 SNA = Bispectrum(elements=SPECIES, twojmax=4, rcutfac=4.6, radii=[0.5, 0.55], weights=[1.0, 0.7])
@@ -87,13 +102,7 @@ def test_exported_potential_equals_atomforge_in_lammps(case, tmp_path):
     potential = CASES[case]()
     written = write_mliap(potential, tmp_path, "pot")
     assert [p.name for p in written["files"]] == ["pot.mliap.model", "pot.mliap.descriptor", "pot.mliap"]
-    for atoms in (triclinic(), surface()):
-        ev = potential.evaluate(atoms)
-        pe, forces, stress = lammps_results(atoms, written["pair_lines"])
-        assert_close(ev.energies, pe, f"{case} per-atom energies")
-        assert_close(ev.forces, forces, f"{case} forces")
-        if stress is not None:
-            assert_close(ev.stress, stress, f"{case} stress")
+    assert_lammps_equals_atomforge(potential, written["pair_lines"], case)
 
 
 def test_files_hold_the_coefficients_in_model_order(tmp_path):

@@ -33,7 +33,7 @@ from scipy.optimize import minimize
 from ..errors import ConfigError
 from ..models.embedding import fs_embedding
 from ..units import EV_A3_TO_GPA
-from ._pair_contraction_kernels import pair_backward, pair_forces
+from ..gradient_products import pair_backward, pair_forces
 from .linear.design import DesignMatrix, frame_rows
 from .linear.trainer import fit_least_squares
 from .weights import ENERGY, FORCE, STRESS, FitWeights

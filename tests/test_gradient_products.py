@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from atomforge.grouped_product import grouped_matvec
+from atomforge.gradient_products import grouped_matvec
 
 
 def test_numpy_product_equals_einsum():
