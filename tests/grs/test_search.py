@@ -57,11 +57,11 @@ def test_occupation_packing_and_moves_keep_what_they_should():
     lattice = bulk("Cu", "fcc", a=A0, cubic=True).repeat(2)
     occ = random_occupation(lattice, {"Au": 1, "Cu": 3}, rng)
     assert sum(occ.numbers == 79) == 8
-    swapped = propose(occ, "swap", rng, step=0.1, elements=["Au", "Cu"])
+    swapped = propose(occ, "swap", rng, step=0.1, elements=["Au", "Cu"])[0]
     assert sorted(swapped.numbers) == sorted(occ.numbers) and np.sum(swapped.numbers != occ.numbers) == 2
-    flipped = propose(occ, "flip", rng, step=0.1, elements=["Au", "Cu"])
+    flipped = propose(occ, "flip", rng, step=0.1, elements=["Au", "Cu"])[0]
     assert np.sum(flipped.numbers != occ.numbers) == 1
-    moved = propose(occ, "displace_one", rng, step=0.1, elements=["Au", "Cu"])
+    moved = propose(occ, "displace_one", rng, step=0.1, elements=["Au", "Cu"])[0]
     assert np.sum(np.any(np.abs(moved.get_scaled_positions() - occ.get_scaled_positions()) > 1e-12, axis=1)) == 1
     pack = random_packing({"Ta": 1}, 20, 0.055, rng)
     assert len(pack) / pack.get_volume() == pytest.approx(0.055)

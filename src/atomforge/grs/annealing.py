@@ -7,6 +7,16 @@ discarded before the search): the schedule then does not depend on the scale of 
 spans orders of magnitude between targets and loss settings. A move is accepted when
 ΔV ≤ 0 or with probability exp(−β ΔV). The search stops early once V ≤ ``tol``.
 State (structures, step, RNG) goes to and comes from checkpoints: see :meth:`Annealer.state`.
+
+Proposals (``proposal``): "uniform" draws the sites of every move uniformly. "loss_weighted"
+draws the site of a flip, and both sites of a swap (:mod:`.moves`), with p_i ∝ w_i + ε·mean(w)
+(ε = ``proposal_floor`` > 0), w_i the per-atom loss weights of the current structure
+(:func:`loss.atom_weights`, from the same evaluation as V): steps go to the atoms that are wrong.
+Displacements stay uniform. The acceptance is then Metropolis–Hastings,
+min(1, exp(−β ΔV) · q(trial → current)/q(current → trial)), q from
+:func:`moves.proposal_probability` under each structure's own weights, so exp(−βV) stays the
+stationary distribution at fixed β (without ``relax``, which no acceptance rule makes reversible).
+It needs a calculator with per-atom weights (the moment loss; not the entropy loss).
 """
 
 from __future__ import annotations
@@ -16,14 +26,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from ase import Atoms
 
-from .moves import check_moves, propose
-from .scoring import relax, score
+from ..errors import ConfigError
+from .moves import check_moves, proposal_probability, propose, site_probabilities
+from .scoring import relax, score, score_and_weights
+
+PROPOSALS = ("uniform", "loss_weighted")
 
 
 @dataclass
 class AnnealSettings:
     """Settings of :class:`Annealer` (see the module docstring); ``relax`` holds keyword
-    arguments of :func:`scoring.relax`, or None for no local minimisation."""
+    arguments of :func:`scoring.relax`, or None for no local minimisation; ``proposal`` is
+    "uniform" or "loss_weighted", ``proposal_floor`` the ε of the latter (> 0)."""
 
     n_steps: int = 1000
     beta_start: float = 0.3
@@ -33,6 +47,14 @@ class AnnealSettings:
     tol: float = 1e-10
     relax: dict | None = None
     calibrate: int = 20
+    proposal: str = "uniform"
+    proposal_floor: float = 0.1
+
+    def __post_init__(self):
+        if self.proposal not in PROPOSALS:
+            raise ConfigError(f"GRS anneal: proposal must be one of {list(PROPOSALS)}, got {self.proposal!r}")
+        if not self.proposal_floor > 0:
+            raise ConfigError(f"GRS anneal: proposal_floor must be > 0, got {self.proposal_floor!r}")
 
     def beta(self, t: int) -> float:
         """β at step t (0-based)."""
@@ -46,15 +68,17 @@ class Annealer:
     """Metropolis search from ``atoms`` under the GRS calculator ``calc``.
 
     Attributes: ``current``/``current_v``, ``best``/``best_v``, ``step`` (moves made),
-    ``hit`` (first step with V ≤ tol, or None), ``history`` (rows [step, V_current, V_best]).
+    ``hit`` (first step with V ≤ tol, or None), ``history`` (rows [step, V_current, V_best]),
+    ``current_w`` (per-atom loss weights of ``current``, shape (n_atoms,); None with uniform proposals).
     """
 
     def __init__(self, calc, settings: AnnealSettings, elements: list[str], atoms: Atoms,
                  rng: np.random.Generator):
         self.calc, self.settings, self.elements, self.rng = calc, settings, list(elements), rng
         self.names, self.probs = check_moves(settings.moves)
+        self.weighted = settings.proposal == "loss_weighted"
         self.current = self._relaxed(atoms)
-        self.current_v = score(calc, self.current)
+        self.current_v, self.current_w = self._score(self.current)
         self.best, self.best_v = self.current.copy(), self.current_v
         self.beta_scale = self._calibrate(settings.calibrate)
         self.step = 0
@@ -64,16 +88,34 @@ class Annealer:
     def _relaxed(self, atoms: Atoms) -> Atoms:
         return relax(atoms, self.calc, **self.settings.relax) if self.settings.relax else atoms
 
-    def _trial(self) -> Atoms:
+    def _score(self, atoms: Atoms) -> tuple[float, np.ndarray | None]:
+        """V and (loss-weighted proposals only) the per-atom weights."""
+        return score_and_weights(self.calc, atoms) if self.weighted else (score(self.calc, atoms), None)
+
+    def _probabilities(self, w: np.ndarray | None) -> np.ndarray | None:
+        return None if w is None else site_probabilities(w, self.settings.proposal_floor)
+
+    def _trial(self) -> tuple[Atoms, str, np.ndarray]:
+        """A trial structure, its move and the sites the move changed."""
         move = self.names[self.rng.choice(len(self.names), p=self.probs)]
-        return self._relaxed(propose(self.current, move, self.rng, step=self.settings.step,
-                                     elements=self.elements))
+        trial, sites = propose(self.current, move, self.rng, step=self.settings.step, elements=self.elements,
+                               p=self._probabilities(self.current_w))
+        return self._relaxed(trial), move, sites
+
+    def log_hastings(self, move: str, sites: np.ndarray, trial: Atoms, trial_w: np.ndarray | None) -> float:
+        """log q(trial → current) − log q(current → trial) of a move from ``current`` that changed
+        ``sites`` into ``trial`` with weights ``trial_w`` (0 for uniform proposals)."""
+        if trial_w is None:
+            return 0.0
+        forward = proposal_probability(move, self.current.numbers, sites, self._probabilities(self.current_w))
+        reverse = proposal_probability(move, trial.numbers, sites, self._probabilities(trial_w))
+        return float(np.log(reverse / forward))
 
     def _calibrate(self, m: int) -> float:
         """1/⟨|ΔV|⟩ over ``m`` trial moves (1 when m = 0 or no move changes V)."""
         if m <= 0:
             return 1.0
-        dv = np.mean([abs(score(self.calc, self._trial()) - self.current_v) for _ in range(m)])
+        dv = np.mean([abs(score(self.calc, self._trial()[0]) - self.current_v) for _ in range(m)])
         return 1.0 / dv if dv > 0 else 1.0
 
     @property
@@ -85,12 +127,13 @@ class Annealer:
         s = self.settings
         stop = s.n_steps if n is None else min(s.n_steps, self.step + n)
         while self.step < stop and self.hit is None:
-            trial = self._trial()
-            v = score(self.calc, trial)
+            trial, move, sites = self._trial()
+            v, w = self._score(trial)
             beta = s.beta(self.step) * self.beta_scale
             dv = v - self.current_v
-            if dv <= 0 or self.rng.random() < np.exp(-beta * dv):
-                self.current, self.current_v = trial, v
+            log_ratio = self.log_hastings(move, sites, trial, w)
+            if (dv <= 0 and log_ratio >= 0) or self.rng.random() < np.exp(min(0.0, log_ratio - beta * dv)):
+                self.current, self.current_v, self.current_w = trial, v, w
                 if v < self.best_v:
                     self.best, self.best_v = trial.copy(), v
             self.step += 1
@@ -103,7 +146,8 @@ class Annealer:
         """JSON-safe state and the structures [current, best]."""
         meta = {"kind": "anneal", "step": self.step, "hit": self.hit, "current_v": self.current_v,
                 "best_v": self.best_v, "beta_scale": self.beta_scale, "history": self.history,
-                "rng": self.rng.bit_generator.state}
+                "rng": self.rng.bit_generator.state,
+                "current_w": None if self.current_w is None else self.current_w.tolist()}
         return meta, [self.current, self.best]
 
     def restore(self, meta: dict, structures: list[Atoms]) -> None:
@@ -112,5 +156,6 @@ class Annealer:
         self.step, self.hit = meta["step"], meta["hit"]
         self.current_v, self.best_v = meta["current_v"], meta["best_v"]
         self.beta_scale = meta["beta_scale"]
+        self.current_w = None if meta.get("current_w") is None else np.asarray(meta["current_w"], dtype=float)
         self.history = [list(r) for r in meta["history"]]
         self.rng.bit_generator.state = meta["rng"]

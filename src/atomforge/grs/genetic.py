@@ -168,7 +168,7 @@ class GeneticSearch:
             child = repair_composition(child, a.numbers, self.rng)
         if self.rng.random() < s.mutation_rate:
             move = self.names[self.rng.choice(len(self.names), p=self.probs)]
-            child = propose(child, move, self.rng, step=s.step, elements=self.elements)
+            child = propose(child, move, self.rng, step=s.step, elements=self.elements)[0]
         return self._relaxed(child)
 
     def run(self, n: int | None = None) -> None:

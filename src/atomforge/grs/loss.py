@@ -30,6 +30,13 @@ Choices, and why:
 - The last term compares atom fractions x_e and has no force.
 - ∂μ_p/∂B_i = (p/N)[(B_i − μ1)^{p−1} − μ_{p−1}] (μ_1 taken as 0) for p ≥ 2, ∂μ_1/∂B_i = 1/N.
 
+Per-atom weights (:func:`atom_weights`, for loss-weighted proposals of the annealing): atom i of
+element e gets w_i = w_e/(N_e K) · ‖(B_i − μ_1^T[e])/s[e]‖², its squared scaled deviation from
+the target mean of its element (N_e atoms of e in the candidate; 0 for elements the target
+lacks). Σ_i w_i = Q without the composition term when Q is squared, α = (1, 1, 0, 0) and the target
+a crystal (zero spread), up to ε of ρ_2; otherwise it is a well-defined per-atom measure of misfit
+that vanishes exactly when every atom sits at its element's target mean.
+
 Reverse GRS: a negative weight w enters the effective potential as w·c·(1 − exp(−Q/c))
 (:func:`weighted`), bounded below by w·c, so pushing away from the target stays finite.
 """
@@ -177,6 +184,21 @@ def moment_loss(values: np.ndarray, numbers: np.ndarray, target: Target, loss: M
         x = counts / max(1.0, counts.sum())
         q += loss.composition_weight * float(np.sum((x - target.composition) ** 2))
     return float(q), dq
+
+
+def atom_weights(values: np.ndarray, numbers: np.ndarray, target: Target, loss: MomentLoss) -> np.ndarray:
+    """Per-atom weights w_i ≥ 0 (see the module docstring), shape (n_atoms,), for per-atom
+    descriptors ``values`` (n_atoms, n_features) and atomic ``numbers`` (n_atoms,)."""
+    s = loss.scales(target)
+    z = [atomic_numbers[sym] for sym in target.elements]
+    present = [e for e, zz in enumerate(z) if target.counts[e] > 0 and np.any(numbers == zz)]
+    total = sum(target.composition[e] for e in present)
+    w = np.zeros(len(values))
+    for e in present:
+        rows = np.flatnonzero(numbers == z[e])
+        d = (values[rows] - target.moments[e, 0]) / s[e]
+        w[rows] = target.composition[e] / (total * target.n_features * len(rows)) * np.sum(d * d, axis=1)
+    return w
 
 
 def weighted(weight: float, q: float, cap: float) -> tuple[float, float]:
