@@ -11,8 +11,11 @@ Parts (all by default; name some to run only those; each is merged into the JSON
   1/⟨|ΔQ|⟩: 30 with swaps at fixed composition, 10 with flips), the genetic algorithm
   (generations of 50, at most ``GA_GENERATIONS``; swap mutations, fixed composition; elitism 2,
   the default, and 10) and a random walk (every move accepted, at most ``RW_CAP``), swaps and
-  flips; icet 4.0 ``generate_sqs_from_supercells`` and ``generate_target_structure_from_supercells``
-  (target: the L1₂ cluster vector) on the same cell, timed.
+  flips; SA with loss-weighted proposals (``proposal="loss_weighted"``: sites drawn ∝ per-atom loss
+  weight + ε·mean, Metropolis–Hastings), ε and the β factor chosen per move from ``LW_GRID`` on the
+  32-site cell with seeds ``TUNE_SEEDS`` (not the benchmark's), by the median over all runs (a miss
+  counts as more than ``SA_STEPS``); icet 4.0 ``generate_sqs_from_supercells`` and
+  ``generate_target_structure_from_supercells`` (target: the L1₂ cluster vector) on the same cell, timed.
 - ``liquid_ta``: liquid Ta from LAMMPS MD with the Ta06A SNAP (+ ZBL), 2,000 atoms, 4,000 K, NVT; the
   last frame is the target. Single GRS of 16, 32, 54, 72, 128 atoms, ``LIQUID_SEEDS`` random packings at
   the liquid's density each, FIRE on V = V_core + Q (positions, then positions and cell, to
@@ -61,6 +64,8 @@ SA_STEPS = 2000
 GA_GENERATIONS = 40
 RW_CAP = 3000
 SA_BETA = {"swap": 30.0, "flip": 10.0}  # chosen on the 16-site cell
+LW_GRID = {"proposal_floor": (0.03, 0.1, 0.3), "beta_factor": (0.5, 1.0, 2.0)}  # × SA_BETA
+TUNE_SEEDS = range(20, 40)
 LIQUID_SEEDS = 5  # random packings per size
 LIQUID_FMAX, LIQUID_STEPS = 1e-4, (1500, 500)  # FIRE: positions, then positions and cell
 BASIS = {"nmax": [8, 2, 2, 1], "lmax": [0, 2, 2, 1], "rcut": 5.0}
@@ -88,6 +93,38 @@ def _median(xs):
 
 
 # -- AuCu3 -----------------------------------------------------------------------------------
+def sa_run(calc, start, seed: int, move: str, beta: float, n: int, **settings) -> dict:
+    """One constant-β annealing run (β in units of 1/⟨|ΔQ|⟩ of 20 trial moves; 0: random walk)."""
+    t = time.perf_counter()
+    sa = Annealer(calc, AnnealSettings(n_steps=n, beta_start=beta, beta_end=beta, moves={move: 1.0}, tol=1e-9,
+                                       calibrate=20 if beta else 0, **settings),
+                  ["Au", "Cu"], start, np.random.default_rng(1000 + seed))
+    sa.run()
+    return {"iterations": sa.hit, "wall_s": time.perf_counter() - t, "best_q": sa.best_v}
+
+
+def tune_loss_weighted(calc, lattice, comp) -> dict:
+    """Median proposals of loss-weighted SA over ``TUNE_SEEDS`` for each ε and β factor of ``LW_GRID``,
+    and the choice per move (lowest median with misses counted as more than ``SA_STEPS``)."""
+    out = {"seeds": [TUNE_SEEDS.start, TUNE_SEEDS.stop - 1], "grid": {}, "chosen": {}}
+    for move in ("flip", "swap"):
+        rows = []
+        for eps in LW_GRID["proposal_floor"]:
+            for factor in LW_GRID["beta_factor"]:
+                its = [sa_run(calc, random_occupation(lattice, comp, np.random.default_rng(seed)), seed, move,
+                              factor * SA_BETA[move], SA_STEPS, proposal="loss_weighted",
+                              proposal_floor=eps)["iterations"] for seed in TUNE_SEEDS]
+                rows.append({"proposal_floor": eps, "beta_factor": factor, "beta": factor * SA_BETA[move],
+                             "median_iterations_all": float(np.median([SA_STEPS + 1 if x is None else x
+                                                                       for x in its])),
+                             "median_iterations": _median(its), "reached": sum(x is not None for x in its)})
+                print(move, rows[-1], flush=True)
+        out["grid"][move] = rows
+        best = min(rows, key=lambda r: (r["median_iterations_all"], -r["reached"]))
+        out["chosen"][move] = {k: best[k] for k in ("proposal_floor", "beta_factor", "beta")}
+    return out
+
+
 def aucu3() -> dict:
     a0 = 3.75
     l12 = bulk("Cu", "fcc", a=a0, cubic=True)
@@ -106,7 +143,9 @@ def aucu3() -> dict:
                      f"units of 1/⟨|ΔQ|⟩, random walk at most {RW_CAP}, every move accepted), GA iterations "
                      f"generations of 50 (at most {GA_GENERATIONS}). The paper's cell is the 32-site one; the "
                      "16-site 2×2×1 cell is shown beside it. SA β and the moves were chosen on the 16-site cell, "
-                     "GA elitism 10 on the 32-site cell (elitism 2 is the default).")}
+                     "GA elitism 10 on the 32-site cell (elitism 2 is the default). sa_loss_weighted_*: "
+                     "loss-weighted proposals, ε and β from loss_weighted_tuning (32-site cell, seeds 20–39), "
+                     "used on both cells.")}
     if "32_sites" in previous and "before_fix" not in previous:
         out["before_fix"] = {"note": "the earlier loss (unit: the target's own spread, floored; α = (1,1,1,1); "
                                      "elements weighed equally), swaps, 10 seeds, β 0.3 → 30 over 2,000 steps",
@@ -116,23 +155,29 @@ def aucu3() -> dict:
                                 for k in ("16_sites", "32_sites") if k in previous}}
     elif "before_fix" in previous:
         out["before_fix"] = previous["before_fix"]
-    for cell in ((2, 2, 1), (2, 2, 2)):
+
+    def cell_problem(cell):
         lattice = bulk("Cu", "fcc", a=a0, cubic=True).repeat(cell)
-        key = f"{len(lattice)}_sites"
         r = np.random.default_rng(12345)
         ref = np.concatenate([d.compute(random_occupation(lattice, comp, r)).values for _ in range(20)])
-        calc = GRSCalculator(d, l12_target.with_scale(ref), core=RepulsiveCore(epsilon=0.0), loss=loss)
-        runs = {k: [] for k in ("sa_swap", "sa_flip", "ga", "ga_elitism10", "random_walk_swap", "random_walk_flip")}
+        return lattice, GRSCalculator(d, l12_target.with_scale(ref), core=RepulsiveCore(epsilon=0.0), loss=loss)
+
+    problems = {cell: cell_problem(cell) for cell in ((2, 2, 1), (2, 2, 2))}
+    lattice, calc = problems[(2, 2, 2)]
+    out["loss_weighted_tuning"] = tune_loss_weighted(calc, lattice, comp)
+    chosen = out["loss_weighted_tuning"]["chosen"]
+    for lattice, calc in problems.values():
+        key = f"{len(lattice)}_sites"
+        runs = {k: [] for k in ("sa_swap", "sa_flip", "sa_loss_weighted_swap", "sa_loss_weighted_flip", "ga",
+                                "ga_elitism10", "random_walk_swap", "random_walk_flip")}
         for seed in range(SEEDS):
             start = random_occupation(lattice, comp, np.random.default_rng(seed))
             for move in ("swap", "flip"):
-                for name, beta, n in ((f"sa_{move}", SA_BETA[move], SA_STEPS), (f"random_walk_{move}", 0.0, RW_CAP)):
-                    r = np.random.default_rng(1000 + seed)
-                    t = time.perf_counter()
-                    sa = Annealer(calc, AnnealSettings(n_steps=n, beta_start=beta, beta_end=beta, moves={move: 1.0},
-                                                       tol=1e-9, calibrate=20 if beta else 0), ["Au", "Cu"], start, r)
-                    sa.run()
-                    runs[name].append({"iterations": sa.hit, "wall_s": time.perf_counter() - t, "best_q": sa.best_v})
+                runs[f"sa_{move}"].append(sa_run(calc, start, seed, move, SA_BETA[move], SA_STEPS))
+                runs[f"random_walk_{move}"].append(sa_run(calc, start, seed, move, 0.0, RW_CAP))
+                runs[f"sa_loss_weighted_{move}"].append(sa_run(
+                    calc, start, seed, move, chosen[move]["beta"], SA_STEPS, proposal="loss_weighted",
+                    proposal_floor=chosen[move]["proposal_floor"]))
             for name, elitism in (("ga", 2), ("ga_elitism10", 10)):
                 r = np.random.default_rng(2000 + seed)
                 pop = [start] + [random_occupation(lattice, comp, r) for _ in range(49)]
