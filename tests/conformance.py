@@ -25,7 +25,7 @@ from scipy.spatial.transform import Rotation
 from atomforge.chain_rule import forces_and_stress
 from atomforge.data import Frame
 from atomforge.descriptors import DESCRIPTORS, Descriptor, make_descriptor
-from atomforge.errors import ConfigError
+from atomforge.errors import ConfigError, DataError
 from finite_differences import numeric_position_derivative, numeric_strain_derivative
 
 ELEMENTS = ["Ni", "Al"]
@@ -209,10 +209,19 @@ def check_unknown_and_misspelt_keys(desc):
         type(desc).from_dict({**{k: v for k, v in spec.items() if k != key}, typo: spec[key]})
 
 
+def check_unknown_element(desc):
+    """An atom of an element the descriptor was not built for is a DataError naming the element."""
+    atoms = nial_b2()
+    atoms[0].symbol = "Xe"
+    with pytest.raises(DataError, match=r"\['Xe'\] not in the descriptor's elements"):
+        desc.compute(atoms)
+
+
 DESCRIPTOR_CHECKS = [check_protocol, check_shapes_and_dtypes, check_sparse_layout,
                      check_gradients_equal_finite_differences, check_virial_equals_strain_derivative,
                      check_rotation_inversion_translation, check_permutation, check_supercell,
-                     check_atom_without_neighbours, check_json_round_trip, check_unknown_and_misspelt_keys]
+                     check_atom_without_neighbours, check_json_round_trip, check_unknown_and_misspelt_keys,
+                     check_unknown_element]
 
 
 def descriptor_checks(desc) -> None:

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from atomforge.descriptors.base import DescriptorBase, DescriptorOutput, as_frame
+from atomforge.descriptors.base import DescriptorBase, DescriptorOutput, as_frame, element_types
 from atomforge.neighbors import neighbor_list
 
 
@@ -30,7 +30,9 @@ class RadialGaussians(DescriptorBase):
         return np.linspace(0.5, self.cutoff, self.n_features)
 
     def compute(self, frame, *, gradients: bool = False) -> DescriptorOutput:
-        atoms = as_frame(frame).atoms
+        frame = as_frame(frame)
+        element_types(frame, self.elements)  # refuses elements it was not built for
+        atoms = frame.atoms
         n = len(atoms)
         nl = neighbor_list(atoms, self.cutoff)
         r = nl.distances[:, None]  # (n_pairs, 1)

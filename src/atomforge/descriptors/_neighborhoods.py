@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from ase.data import atomic_numbers
 
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError
 from ..neighbors import neighbor_list
-from .base import DescriptorOutput, as_frame
+from .base import DescriptorOutput, as_frame, element_types
 
 
 @dataclass(frozen=True)
@@ -67,13 +67,7 @@ def neighborhoods(structure, elements: list[str], cutoff: float):
     """The frame of ``structure`` (Frame or ase.Atoms) and its :class:`Neighborhoods`."""
     frame = as_frame(structure)
     atoms = frame.atoms
-    symbols = atoms.get_chemical_symbols()
-    index = {s: k for k, s in enumerate(elements)}
-    missing = sorted(set(symbols) - set(index))
-    if missing:
-        raise DataError(f"element(s) {missing} not in the descriptor's elements {list(elements)}",
-                        source=frame.source or None, field="numbers")
-    types = np.array([index[s] for s in symbols], dtype=np.int64)
+    types = element_types(frame, elements)
     nl = neighbor_list(atoms, cutoff)
     keep = (nl.distances < cutoff) & (nl.distances > 1e-10)
     i = nl.i[keep]

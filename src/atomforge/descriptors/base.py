@@ -15,7 +15,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 import numpy as np
 
 from ..data.frame import Frame
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 from ..hyperparameters import check_keys, hyperparameters, jsonable
 
 
@@ -117,3 +117,15 @@ def as_frame(structure) -> Frame:
     if isinstance(structure, Frame):
         return structure
     return Frame(structure)
+
+
+def element_types(frame: Frame, elements: list[str]) -> np.ndarray:
+    """Index in ``elements`` of each atom of ``frame``, shape (n_atoms,), int64; an atom of another
+    element is a DataError naming the frame's source."""
+    index = {s: k for k, s in enumerate(elements)}
+    symbols = frame.atoms.get_chemical_symbols()
+    missing = sorted(set(symbols) - set(index))
+    if missing:
+        raise DataError(f"element(s) {missing} not in the descriptor's elements {list(elements)}",
+                        source=frame.source or None, field="numbers")
+    return np.array([index[s] for s in symbols], dtype=np.int64)

@@ -13,11 +13,11 @@ from typing import ClassVar
 import numpy as np
 from ase.data import atomic_numbers
 
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError
 from ..neighbors import neighbor_list
 from ._snap_kernels import bispectrum_gradients, bispectrum_values, quadratic_kernel
 from ._snap_tables import bispectrum_triples, snap_tables
-from .base import DescriptorBase, DescriptorOutput, as_frame, per_element
+from .base import DescriptorBase, DescriptorOutput, as_frame, element_types, per_element
 
 
 
@@ -140,15 +140,6 @@ class Bispectrum(DescriptorBase):
         return tuple(lin + quad)
 
     # -- compute ------------------------------------------------------------------------------
-    def _types(self, atoms, frame) -> np.ndarray:
-        symbols = atoms.get_chemical_symbols()
-        index = {s: k for k, s in enumerate(self.elements)}
-        missing = sorted(set(symbols) - set(index))
-        if missing:
-            raise DataError(f"element(s) {missing} not in the descriptor's elements {self.elements}",
-                            source=frame.source or None, field="numbers")
-        return np.array([index[s] for s in symbols], dtype=np.int64)
-
     def compute(self, frame, *, gradients: bool = False) -> DescriptorOutput:
         """Bispectrum of every atom of ``frame`` (a Frame or ase.Atoms).
 
@@ -161,7 +152,7 @@ class Bispectrum(DescriptorBase):
         self._check()
         frame = as_frame(frame)
         atoms = frame.atoms
-        types = self._types(atoms, frame)
+        types = element_types(frame, self.elements)
         n_atoms = len(atoms)
         radii = np.asarray(self.radii, dtype=np.float64)
         nl = neighbor_list(atoms, self.cutoff)

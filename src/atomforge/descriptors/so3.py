@@ -35,11 +35,11 @@ import numpy as np
 from ase.data import atomic_numbers
 from scipy.special import factorial
 
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError
 from ..neighbors import neighbor_list
 from ._so3_kernels import (interpolate_many, power_spectrum_gradients, power_spectrum_values,
                            radial_table_kernel)
-from .base import DescriptorBase, DescriptorOutput, as_frame, per_element
+from .base import DescriptorBase, DescriptorOutput, as_frame, element_types, per_element
 
 #: Largest 2 α r_c² for which sinh(2 α r s) stays finite in double precision (LAMMPS overflows too).
 _MAX_BESSEL_ARGUMENT = 700.0
@@ -207,15 +207,6 @@ class PowerSpectrumSO3(DescriptorBase):
                      for n2 in range(1, n1 + 1) for l in range(self.lmax + 1))
 
     # -- compute ------------------------------------------------------------------------------
-    def _types(self, atoms, frame) -> np.ndarray:
-        symbols = atoms.get_chemical_symbols()
-        index = {s: k for k, s in enumerate(self.elements)}
-        missing = sorted(set(symbols) - set(index))
-        if missing:
-            raise DataError(f"element(s) {missing} not in the descriptor's elements {self.elements}",
-                            source=frame.source or None, field="numbers")
-        return np.array([index[s] for s in symbols], dtype=np.int64)
-
     def compute(self, frame, *, gradients: bool = False) -> DescriptorOutput:
         """Power spectrum of every atom of ``frame`` (a Frame or ase.Atoms).
 
@@ -228,7 +219,7 @@ class PowerSpectrumSO3(DescriptorBase):
         self._check()
         frame = as_frame(frame)
         atoms = frame.atoms
-        types = self._types(atoms, frame)
+        types = element_types(frame, self.elements)
         n_atoms = len(atoms)
         radii = np.asarray(self.radii, dtype=np.float64)
         nl = neighbor_list(atoms, self.cutoff)

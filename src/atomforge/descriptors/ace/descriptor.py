@@ -22,9 +22,9 @@ from typing import ClassVar
 import numpy as np
 from ase.data import atomic_numbers
 
-from ...errors import ConfigError, DataError
+from ...errors import ConfigError
 from ...neighbors import neighbor_list
-from ..base import DescriptorBase, DescriptorOutput, as_frame
+from ..base import DescriptorBase, DescriptorOutput, as_frame, element_types
 from ._kernels import ace_kernel, ace_kernel_serial
 from .basis import ACEFunction, enumerate_functions
 from .tables import basis_sizes, build_tables, check_function, pair_matrix, radial_coefficients
@@ -187,15 +187,6 @@ class ACE(DescriptorBase):
         return tuple(unique)
 
     # -- compute ------------------------------------------------------------------------------
-    def _types(self, atoms, frame) -> np.ndarray:
-        index = {s: k for k, s in enumerate(self.elements)}
-        symbols = atoms.get_chemical_symbols()
-        missing = sorted(set(symbols) - set(index))
-        if missing:
-            raise DataError(f"element(s) {missing} not in the descriptor's elements {self.elements}",
-                            source=frame.source or None, field="numbers")
-        return np.array([index[s] for s in symbols], dtype=np.int64)
-
     def compute(self, frame, *, gradients: bool = False) -> DescriptorOutput:
         """ACE B functions of every atom of ``frame`` (a Frame or ase.Atoms).
 
@@ -208,7 +199,7 @@ class ACE(DescriptorBase):
         _, _, tables, radial = self._prepare()
         frame = as_frame(frame)
         atoms = frame.atoms
-        types = self._types(atoms, frame)
+        types = element_types(frame, self.elements)
         n_atoms = len(atoms)
         nl = neighbor_list(atoms, self.cutoff)
         keep = (nl.distances < radial[0][types[nl.i], types[nl.j]]) & (nl.distances > 1e-10)
