@@ -67,7 +67,7 @@ SA_BETA = {"swap": 30.0, "flip": 10.0}  # chosen on the 16-site cell
 LW_GRID = {"proposal_floor": (0.03, 0.1, 0.3), "beta_factor": (0.5, 1.0, 2.0)}  # × SA_BETA
 TUNE_SEEDS = range(20, 40)
 LIQUID_SEEDS = 5  # random packings per size
-LIQUID_FMAX, LIQUID_STEPS = 1e-4, (1500, 500)  # FIRE: positions, then positions and cell
+LIQUID_FMAX, LIQUID_STEPS = 1e-4, (3000, 1000)  # FIRE: positions, then positions and cell
 BASIS = {"nmax": [8, 2, 2, 1], "lmax": [0, 2, 2, 1], "rcut": 5.0}
 
 
