@@ -40,6 +40,7 @@ from atomforge.fileio import write_atomically
 from atomforge.fitting import fit_dataset
 from atomforge.fitting.config import parse_config
 from atomforge.fitting.fit import read_sources
+from atomforge.fitting.metrics import frame_errors, summarize
 from atomforge.fitting.neural.trainer import split_structures
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,14 +82,10 @@ def fit(el: str, descriptor: dict, args, force_weight: float, members: int, epoc
     return potential, info, train, test
 
 
-def maes(potential, frames) -> tuple[float, float]:
-    """Energy MAE (meV/atom) and force-component MAE (eV/Å) of ``potential`` on ``frames``."""
-    e_err, f_err = [], []
-    for frame in frames:
-        ev = potential.evaluate(frame.atoms, stress=False)
-        e_err.append(abs(ev.energy - frame.energy) / frame.n_atoms)
-        f_err.append(np.abs(ev.forces - frame.forces).ravel())
-    return 1000 * float(np.mean(e_err)), float(np.mean(np.concatenate(f_err)))
+def maes(errors) -> tuple[float, float]:
+    """Energy MAE (meV/atom) and force-component MAE (eV/Å) of per-frame ``errors``."""
+    m = summarize(errors)
+    return m["energy_mae_mev_atom"], m["force_mae_ev_a"]
 
 
 def select_force_weight(el: str, descriptor: dict, args) -> tuple[float, list]:
@@ -97,7 +94,7 @@ def select_force_weight(el: str, descriptor: dict, args) -> tuple[float, list]:
     for w in args.force_weights:
         potential, info, train, _ = fit(el, descriptor, args, w, 1, args.selection_epochs)
         _, val_idx = split_structures(len(train), VALIDATION_FRACTION, 0)
-        e, f = maes(potential, [train[int(i)] for i in val_idx])
+        e, f = maes(frame_errors(potential, [train[int(i)] for i in val_idx]))
         rows.append({"force_weight": w, "validation_energy_mae_mev_atom": e, "validation_force_mae_ev_a": f,
                      "epochs_run": info["epochs"][0]})
     for r in rows:
@@ -119,13 +116,12 @@ def run(el: str, descriptor: dict, args) -> dict:
     t_fit = time.perf_counter() - t0
     if args.save is not None:
         potential.save(args.save / f"{el}-nn-{descriptor['name']}.atomforge")
-    e_mae, f_mae = maes(potential, test)
-    unc, f_struct = [], []
-    for frame in test:
-        f_struct.append(np.abs(potential.evaluate(frame.atoms, stress=False).forces - frame.forces).mean())
-        if args.members > 1:
-            unc.append(np.linalg.norm(potential.uncertainty(frame.atoms)["forces_std"], axis=1).mean())
-    rho = spearmanr(unc, f_struct) if args.members > 1 else None
+    errors = frame_errors(potential, test)
+    e_mae, f_mae = maes(errors)
+    rho = None
+    if args.members > 1:
+        unc = [np.linalg.norm(potential.uncertainty(frame.atoms)["forces_std"], axis=1).mean() for frame in test]
+        rho = spearmanr(unc, [np.abs(e.forces).mean() for e in errors])
     return {"element": el, "descriptor": descriptor, "n_features": potential.descriptor.n_features,
             "n_train_frames": len(train), "n_test_frames": len(test), "members": args.members,
             "optimizer": args.optimizer, "force_weight": force_weight, "force_weight_selection": selection,

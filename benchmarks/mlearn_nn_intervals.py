@@ -7,7 +7,7 @@ saved by ``mlearn_snap.py --kinds qsnap --weights-from benchmarks/results/mlearn
 paired bootstrap (:func:`atomforge.fitting.metrics.paired_bootstrap`, 10,000 resamples of frames) gives the
 interval of MAE(NN) − MAE(qSNAP). For Si on the SO(3) power spectrum (``Si-nn-so3.atomforge``), whose
 reference is a published number (pyxtal_ff's example, no per-frame errors), the interval is that of the
-NN's own MAE from the same resampling of frames.
+NN's own MAE from the same resampling of frames (:func:`~atomforge.fitting.metrics.bootstrap_mae`).
 
 Usage: ``PYTHONPATH=src python3 benchmarks/mlearn_nn_intervals.py NN_DIR Q_DIR [El ...]
 [--out benchmarks/results/mlearn_nn_intervals.json]``
@@ -19,33 +19,17 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
 
 import atomforge
 from atomforge.fileio import write_atomically
 from atomforge.fitting.config import load_config
 from atomforge.fitting.fit import read_sources
-from atomforge.fitting.metrics import frame_errors, paired_bootstrap, summarize
+from atomforge.fitting.metrics import bootstrap_mae, frame_errors, paired_bootstrap, summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 ELEMENTS = ["Ni", "Cu", "Li", "Mo", "Si", "Ge"]
 KEYS = ("energy_mae_mev_atom", "force_mae_ev_a")
 PYXTAL_FF_SI_SO3 = {"energy_mae_mev_atom": 3.95, "force_mae_ev_a": 0.0826}
-
-
-def mae_interval(errors, *, n_resamples: int = 10000, level: float = 0.95, seed: int = 0) -> dict:
-    """Central ``level`` interval of the energy (meV/atom) and force (eV/Å) MAEs over resampled frames."""
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(errors), size=(n_resamples, len(errors)))
-    out = {}
-    for key, scale, get in (("energy_mae_mev_atom", 1000.0, lambda e: np.atleast_1d(e.energy)),
-                            ("force_mae_ev_a", 1.0, lambda e: e.forces)):
-        total = np.array([np.abs(get(e)).sum() for e in errors]) * scale
-        terms = np.array([np.size(get(e)) for e in errors], dtype=float)
-        boot = total[draws].sum(axis=1) / terms[draws].sum(axis=1)
-        low, high = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
-        out[key] = {"mae": float(total.sum() / terms.sum()), "low": float(low), "high": float(high)}
-    return out
 
 
 def main() -> None:
@@ -68,7 +52,7 @@ def main() -> None:
                "nn_minus_qsnap": {k: boot[k] for k in KEYS}, "both_not_worse": boot["both_not_worse"]}
         so3 = args.nn_dir / f"{el}-nn-so3.atomforge"
         if so3.exists():
-            row["nn_so3"] = mae_interval(frame_errors(atomforge.load(so3), test))
+            row["nn_so3"] = bootstrap_mae(frame_errors(atomforge.load(so3), test))
             row["nn_so3"]["pyxtal_ff"] = PYXTAL_FF_SI_SO3
         rows.append(row)
         print(json.dumps(row), flush=True)

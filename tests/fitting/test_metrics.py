@@ -1,9 +1,9 @@
-"""Per-frame errors, their summary, and the paired bootstrap of two potentials' MAEs."""
+"""Per-frame errors, their summary, and the bootstrap of one potential's MAEs and of two potentials' difference."""
 
 import numpy as np
 import pytest
 
-from atomforge.fitting.metrics import FrameErrors, paired_bootstrap, summarize
+from atomforge.fitting.metrics import FrameErrors, bootstrap_mae, paired_bootstrap, summarize
 
 
 def _errors(rng, n_frames, scale):
@@ -71,3 +71,16 @@ def test_paired_bootstrap_identical_and_shifted():
     assert out["both_not_worse"] == 1.0
     with pytest.raises(ValueError):
         paired_bootstrap(a, b[:-1])
+
+
+def test_bootstrap_mae_equals_a_direct_resampling():
+    rng = np.random.default_rng(3)
+    a = _errors(rng, 11, 1e-3)
+    out = bootstrap_mae(a, n_resamples=300, seed=7)
+    draws = np.random.default_rng(7).integers(0, len(a), size=(300, len(a)))
+    for key, mae in (("energy_mae_mev_atom", lambda idx: 1000 * np.mean([abs(a[i].energy) for i in idx])),
+                     ("force_mae_ev_a", lambda idx: np.mean(np.abs(np.concatenate([a[i].forces for i in idx]))))):
+        low, high = np.quantile([mae(d) for d in draws], [0.025, 0.975])
+        assert out[key]["mae"] == pytest.approx(mae(range(len(a))), rel=1e-12)
+        assert out[key]["low"] == pytest.approx(low, rel=1e-10)
+        assert out[key]["high"] == pytest.approx(high, rel=1e-10)
