@@ -35,6 +35,7 @@ SUFFIX = ".atomforge"
 POTENTIAL_KINDS: dict[str, str] = {
     "descriptor": "atomforge.models.descriptor_potential:DescriptorPotential",
     "meam_spline": "atomforge.models.meam_spline:SplineMEAM",
+    "mtp": "atomforge.models.mtp:MomentTensorPotential",
 }
 
 #: (suffix, "module:function") of foreign potential readers; each returns a Potential.
