@@ -14,9 +14,11 @@ With û = r_ij / r_ij and t_i the type (0-based species index) of atom i:
 ``species_coeffs``, ξ ``moment_coeffs``, a_s ``alpha_moment_mapping``, (μ, p, q, s) the rows of
 ``alpha_index_basic``, c_{tt'μn} ``radial_coeffs`` and σ the file's ``scaling`` (1 where absent; it
 multiplies every radial basis function, so it enters the products of moments to their degree: the
-published mlearn MTPs reproduce their paper's test errors with it and are off by ~1e5 eV/atom
+published mlearn MTPs reproduce their paper's test errors with it and are off by orders of magnitude
 without it). Forces and stress are the exact gradient (reverse pass through the products, then the
-chain rule to each pair vector).
+chain rule to each pair vector). The evaluation is plain NumPy, for comparisons on DFT-sized cells:
+its memory grows as pairs × basic moments (≈ 30 MB per 1,000 pairs for the mlearn files' 295), and
+it is no measure of MLIP's speed.
 
 MLIP files do not name their elements: give them in ``species``, in the file's type order.
 """
