@@ -16,15 +16,23 @@ Parts (all by default; name some to run only those; each is merged into the JSON
   32-site cell with seeds ``TUNE_SEEDS`` (not the benchmark's), by the median over all runs (a miss
   counts as more than ``SA_STEPS``); icet 4.0 ``generate_sqs_from_supercells`` and
   ``generate_target_structure_from_supercells`` (target: the L1₂ cluster vector) on the same cell, timed.
+- ``aucu3_more``: the loss-weighted SA runs of ``aucu3`` (32-site cell, its saved tuned settings) on seeds
+  ``MORE_SEEDS`` (40–139: neither the benchmark's nor the tuning's), the median with its 95 % order-statistics
+  interval, beside the same for seeds 0–19. Needs the ``aucu3`` entry.
 - ``liquid_ta``: liquid Ta from LAMMPS MD with the Ta06A SNAP (+ ZBL), 2,000 atoms, 4,000 K, NVT; the
-  last frame is the target. Single GRS of 16, 32, 54, 72, 128 atoms, ``LIQUID_SEEDS`` random packings at
-  the liquid's density each, FIRE on V = V_core + Q (positions, then positions and cell, to
-  ``LIQUID_FMAX`` or ``LIQUID_STEPS``); median, smallest and largest Q and the variance match per size.
+  last frame is the target (cached in ``LIQUID_SNAPSHOT``; delete it to rerun the MD). Single GRS of 16, 32,
+  54, 72, 128 atoms, ``LIQUID_SEEDS`` random packings at the liquid's density each, FIRE on V = V_core + Q
+  (positions, then positions and cell, to ``LIQUID_FMAX`` or ``LIQUID_STEPS``); median (with its 95 %
+  order-statistics interval), quartiles, smallest (the multi-start search's result: the best of the
+  packings) and largest Q and the variance match per size.
 - ``coverage``: target = the Ta_JCP2014 training set (363 configurations, 4,224 atoms); sets of 4-,
   16- and 54-atom GRS grown one at a time from random packings at the density of a randomly drawn
-  target structure (V = V_core + 0.1·Q + Q_intra, FIRE with the cell, 100 steps), V_rep against
-  the number of structures (standardised PCA, 5 dimensions); the entropy loss (annealing, 16
-  atoms) and DIRECT selection from the data set itself beside it.
+  target structure (V = V_core + 0.1·Q + Q_intra, FIRE with the cell, 100 steps; ``COVERAGE_PLAN``: up to
+  500, 100 and 200 structures), V_rep against the number of structures (standardised PCA, 5 dimensions),
+  with the fraction of the target hull's volume inside the set's hull (Monte Carlo) and of the target's
+  atoms inside it (V_rep also counts volume outside the target's hull); the entropy loss (annealing, 16
+  atoms) and DIRECT selection from the data set itself beside it. ``coverage:grs54+grs4`` reruns only those
+  pieces (of ``COVERAGE_PIECES``) and keeps the saved rest.
 - ``reverse``: reverse GRS (w1 = −1, bounded) from a random bcc Fe0.35Cr0.35Si0.15V0.15 54-atom
   supercell: chemical order (first-shell Warren–Cowley |α| mean), distortion (RMS displacement
   from the ideal sites, spread of first-shell distances) and moment differences, target vs result.
@@ -54,7 +62,7 @@ from atomforge.fileio import write_atomically  # noqa: E402
 from atomforge.grs import GRSCalculator, MomentLoss, RepulsiveCore, Target, moment_loss  # noqa: E402
 from atomforge.grs.annealing import Annealer, AnnealSettings  # noqa: E402
 from atomforge.grs.candidates import random_occupation, random_packing  # noqa: E402
-from atomforge.grs.coverage import coverage, fit_pca, moment_errors  # noqa: E402
+from atomforge.grs.coverage import coverage, fit_pca, fraction_inside, moment_errors  # noqa: E402
 from atomforge.grs.genetic import GeneticSearch, GeneticSettings  # noqa: E402
 from atomforge.grs.scoring import relax  # noqa: E402
 
@@ -66,8 +74,9 @@ RW_CAP = 3000
 SA_BETA = {"swap": 30.0, "flip": 10.0}  # chosen on the 16-site cell
 LW_GRID = {"proposal_floor": (0.03, 0.1, 0.3), "beta_factor": (0.5, 1.0, 2.0)}  # × SA_BETA
 TUNE_SEEDS = range(20, 40)
-LIQUID_SEEDS = 5  # random packings per size
+LIQUID_SEEDS = 20  # random packings per size (multi-start: the best of them is the global search's result)
 LIQUID_FMAX, LIQUID_STEPS = 1e-4, (3000, 1000)  # FIRE: positions, then positions and cell
+LIQUID_SNAPSHOT = OUT.parent / "liquid_ta_snapshot.xyz"  # the MD frame, reused when its settings match
 BASIS = {"nmax": [8, 2, 2, 1], "lmax": [0, 2, 2, 1], "rcut": 5.0}
 
 
@@ -125,14 +134,74 @@ def tune_loss_weighted(calc, lattice, comp) -> dict:
     return out
 
 
-def aucu3() -> dict:
-    a0 = 3.75
-    l12 = bulk("Cu", "fcc", a=a0, cubic=True)
+AUCU3_COMP = {"Au": 0.25, "Cu": 0.75}
+MORE_SEEDS = range(40, 140)  # aucu3_more: neither the benchmark's seeds nor the tuning seeds
+
+
+def aucu3_problem():
+    """The L1₂ structure, descriptor, loss and a function from a cell repeat to (lattice, calculator)."""
+    l12 = bulk("Cu", "fcc", a=3.75, cubic=True)
     l12.symbols[0] = "Au"
     d = ACE(elements=["Au", "Cu"], **BASIS)
     l12_target = Target.from_structures(d, [l12])
     loss = MomentLoss(alpha=(1.0, 1.0, 0.0, 0.0))
-    comp = {"Au": 0.25, "Cu": 0.75}
+
+    def cell_problem(cell):
+        lattice = bulk("Cu", "fcc", a=3.75, cubic=True).repeat(cell)
+        r = np.random.default_rng(12345)
+        ref = np.concatenate([d.compute(random_occupation(lattice, AUCU3_COMP, r)).values for _ in range(20)])
+        return lattice, GRSCalculator(d, l12_target.with_scale(ref), core=RepulsiveCore(epsilon=0.0), loss=loss)
+
+    return l12, d, loss, cell_problem
+
+
+def median_interval(xs, level: float = 0.95) -> dict:
+    """Median of ``xs`` (None: a miss, counted as larger than any hit) and its distribution-free
+    interval from order statistics j and n + 1 − j (the largest j with P(Bin(n, ½) < j) ≤ (1 − level)/2)."""
+    from scipy.stats import binom
+
+    n = len(xs)
+    v = np.sort([np.inf if x is None else x for x in xs])
+    j = max([k for k in range(1, n // 2 + 1) if binom.cdf(k - 1, n, 0.5) <= (1 - level) / 2], default=None)
+    lo, hi = (None, None) if j is None else (v[j - 1], v[n - j])
+    as_json = [None if x is None or not np.isfinite(x) else float(x)
+               for x in (float(np.median(v)) if n else None, lo, hi)]
+    return {"median": as_json[0], "interval": as_json[1:], "order_statistics": None if j is None else [j, n + 1 - j],
+            "level": level, "n": n}
+
+
+def aucu3_more() -> dict:
+    """Loss-weighted SA on the 32-site cell over ``MORE_SEEDS``, with the settings tuned in ``aucu3``
+    (read from its saved entry): a more precise median than the benchmark's 20 seeds."""
+    saved = json.loads(OUT.read_text()).get("aucu3", {}) if OUT.exists() else {}
+    if "loss_weighted_tuning" not in saved:
+        raise SystemExit("aucu3_more needs the aucu3 entry (its loss_weighted_tuning) in " + str(OUT))
+    chosen = saved["loss_weighted_tuning"]["chosen"]
+    _, _, _, cell_problem = aucu3_problem()
+    lattice, calc = cell_problem((2, 2, 2))
+    out = {"seeds": [MORE_SEEDS.start, MORE_SEEDS.stop - 1], "cell_sites": len(lattice), "settings": chosen,
+           "note": ("the same runs as aucu3's sa_loss_weighted_* (start: random occupation from seed; SA RNG "
+                    "1000 + seed), on seeds outside the benchmark's 0–19 and the tuning's 20–39; a miss "
+                    f"(no Q ≤ 1e-9 in {SA_STEPS}) counts as larger than any hit in the median")}
+    for move in ("flip", "swap"):
+        runs = [sa_run(calc, random_occupation(lattice, AUCU3_COMP, np.random.default_rng(seed)), seed, move,
+                       chosen[move]["beta"], SA_STEPS, proposal="loss_weighted",
+                       proposal_floor=chosen[move]["proposal_floor"]) for seed in MORE_SEEDS]
+        its = [r["iterations"] for r in runs]
+        out[f"sa_loss_weighted_{move}"] = {**median_interval(its), "reached": sum(x is not None for x in its),
+                                           "within_120": sum(x is not None and x <= 120 for x in its),
+                                           "median_wall_s": _median([r["wall_s"] for r in runs]),
+                                           "iterations": its}
+        save("aucu3_more", out)
+    bench = {m: saved.get("32_sites", {}).get(f"sa_loss_weighted_{m}", {}).get("iterations") for m in ("flip", "swap")}
+    out["seeds_0_19"] = {m: median_interval(v) for m, v in bench.items() if v}
+    save("aucu3_more", out)
+    return out
+
+
+def aucu3() -> dict:
+    l12, d, loss, cell_problem = aucu3_problem()
+    comp = AUCU3_COMP
     previous = json.loads(OUT.read_text()).get("aucu3", {}) if OUT.exists() else {}
     out = {"n_features": d.n_features, "seeds": SEEDS,
            "paper": {"sa_steps": 120, "ga_generations": 35, "random_walk_steps": 2518},
@@ -155,12 +224,6 @@ def aucu3() -> dict:
                                 for k in ("16_sites", "32_sites") if k in previous}}
     elif "before_fix" in previous:
         out["before_fix"] = previous["before_fix"]
-
-    def cell_problem(cell):
-        lattice = bulk("Cu", "fcc", a=a0, cubic=True).repeat(cell)
-        r = np.random.default_rng(12345)
-        ref = np.concatenate([d.compute(random_occupation(lattice, comp, r)).values for _ in range(20)])
-        return lattice, GRSCalculator(d, l12_target.with_scale(ref), core=RepulsiveCore(epsilon=0.0), loss=loss)
 
     problems = {cell: cell_problem(cell) for cell in ((2, 2, 1), (2, 2, 2))}
     lattice, calc = problems[(2, 2, 2)]
@@ -239,11 +302,26 @@ def liquid_snapshot(repeat: int, steps: int, a: float = 3.40):
     return out, temp
 
 
+def cached_liquid_snapshot(repeat: int, steps: int):
+    """The MD frame from ``LIQUID_SNAPSHOT`` when it was made with these settings, else from LAMMPS
+    (and saved there); returns (atoms, final temperature, MD wall seconds of the run that made it)."""
+    from ase.io import read, write
+
+    if LIQUID_SNAPSHOT.exists():
+        atoms = read(LIQUID_SNAPSHOT)
+        if atoms.info.get("repeat") == repeat and atoms.info.get("md_steps") == steps:
+            return atoms, float(atoms.info["final_temperature_K"]), float(atoms.info["md_wall_s"])
+    t = time.perf_counter()
+    atoms, temp = liquid_snapshot(repeat, steps)
+    md_s = time.perf_counter() - t
+    atoms.info.update(repeat=repeat, md_steps=steps, final_temperature_K=temp, md_wall_s=md_s)
+    write(LIQUID_SNAPSHOT, atoms, format="extxyz")
+    return atoms, temp, md_s
+
+
 def liquid_ta() -> dict:
     repeat, steps = 10, 2000
-    t = time.perf_counter()
-    liquid, temp = liquid_snapshot(repeat, steps)
-    md_s = time.perf_counter() - t
+    liquid, temp, md_s = cached_liquid_snapshot(repeat, steps)
     d = ACE(elements=["Ta"], **BASIS)
     target = Target.from_structures(d, [liquid])
     loss = MomentLoss()
@@ -253,6 +331,7 @@ def liquid_ta() -> dict:
                      "cell_steps": LIQUID_STEPS[1]},
            "sizes": {}}
     calc = GRSCalculator(d, target)
+
     for n in (16, 32, 54, 72, 128):
         runs = []
         for seed in range(LIQUID_SEEDS):
@@ -267,14 +346,21 @@ def liquid_ta() -> dict:
                          "median_variance_ratio": float(np.median(o.values.var(0)
                                                                   / np.maximum(target.moments[0, 1], 1e-300))),
                          "moment_rms": moment_errors(o.values, o.numbers, target)["Ta"],
+                         "density_atoms_per_A3": n / s2.get_volume(),
+                         "fmax_final": float(np.abs(calc.get_forces(s2)).max()),  # atoms only; > LIQUID_FMAX: step-limited
                          "wall_s": time.perf_counter() - t})
+            print(n, seed, {k: runs[-1][k] for k in ("q", "fmax_final", "wall_s")}, flush=True)
         q = [r["q"] for r in runs]
         out["sizes"][str(n)] = {"median_q": float(np.median(q)), "min_q": min(q), "max_q": max(q),
+                                "quartiles_q": np.quantile(q, [0.25, 0.75]).tolist(),
+                                "median_q_first5": float(np.median(q[:5])),
+                                "median_interval_q": median_interval(q)["interval"],
                                 "median_variance_ratio": _median([r["median_variance_ratio"] for r in runs]),
                                 "runs": runs}
         save("liquid_ta", out)
-    medians = [out["sizes"][k]["median_q"] for k in out["sizes"]]
-    out["median_q_falls_with_size"] = bool(all(b < a for a, b in zip(medians, medians[1:])))
+    for key, pick in (("median_q_falls_with_size", "median_q"), ("min_q_falls_with_size", "min_q")):
+        values = [v[pick] for v in out["sizes"].values()]
+        out[key] = bool(all(b < a for a, b in zip(values, values[1:])))
     save("liquid_ta", out)
     return out
 
@@ -287,10 +373,20 @@ def ta_dataset():
     return read_frames(data_dir() / "Ta_JCP2014" / "JSON")
 
 
-def coverage_part() -> dict:
+COVERAGE_PLAN = {4: [1, 5, 10, 25, 50, 100, 200, 300, 400, 500], 16: [1, 5, 10, 25, 50, 100],
+                 54: [1, 2, 5, 10, 20, 50, 100, 200]}
+COVERAGE_PIECES = ("grs4", "grs16", "grs54", "entropy", "direct")
+
+
+def coverage_part(pieces=COVERAGE_PIECES) -> dict:
+    """All of ``COVERAGE_PIECES`` by default; a subset (``coverage:grs54+grs4`` on the command line)
+    reruns only those and keeps the other pieces of the saved entry."""
     from atomforge.grs.direct import direct_select
     from atomforge.grs.sets import SetSettings, grow_set
 
+    unknown = set(pieces) - set(COVERAGE_PIECES)
+    if unknown:
+        raise SystemExit(f"coverage: unknown pieces {sorted(unknown)}; known: {list(COVERAGE_PIECES)}")
     frames = ta_dataset()
     d = ACE(elements=["Ta"], **BASIS)
     outputs = [d.compute(f) for f in frames]
@@ -300,9 +396,18 @@ def coverage_part() -> dict:
     out = {"target": {"n_structures": len(frames), "n_atoms": int(target.counts.sum()),
                       "pca_dims_99": pca.n_dims_variance, "pca_dims_used": len(pca.variances)},
            "grs": {}, "entropy": {}, "direct": {}}
-    plan = {4: [1, 5, 10, 25, 50, 100, 200, 300], 16: [1, 5, 10, 25, 50, 100], 54: [1, 2, 5, 10, 20, 50]}
+    if set(pieces) != set(COVERAGE_PIECES):  # a partial rerun: keep the saved pieces it does not redo
+        previous = json.loads(OUT.read_text()).get("coverage", {}) if OUT.exists() else {}
+        out["grs"] = {k: v for k, v in previous.get("grs", {}).items() if f"grs{k}" not in pieces}
+        for key in ("entropy", "direct"):
+            if key not in pieces:
+                out[key] = previous.get(key, {})
     densities = [len(f.atoms) / f.atoms.get_volume() for f in frames]
-    for n, marks in plan.items():
+    group_points = {g: pca.project(np.concatenate([o.values for o, f in zip(outputs, frames) if f.group == g]))
+                    for g in sorted({f.group for f in frames})}
+    for n, marks in COVERAGE_PLAN.items():
+        if f"grs{n}" not in pieces:
+            continue
         rng = np.random.default_rng(n)
         curve = []
         t = time.perf_counter()
@@ -313,22 +418,51 @@ def coverage_part() -> dict:
         def record(members, marks=marks, curve=curve, t=t):
             if len(members) in marks:
                 vals = np.concatenate([d.compute(m).values for m in members])
-                curve.append({"n_structures": len(members), "v_rep": coverage(target, vals, pca=pca)["v_rep"],
-                              "wall_s": time.perf_counter() - t})
+                cov = coverage(target, vals, pca=pca)
+                curve.append({"n_structures": len(members), "v_rep": cov["v_rep"],
+                              "target_inside": cov["target_inside"],
+                              "target_volume_inside": cov["target_volume_inside"], "wall_s": time.perf_counter() - t})
+                if len(members) == marks[-1]:  # where the uncovered atoms are: inside fraction per data group
+                    points = pca.project(vals)
+                    curve[-1]["target_inside_by_group"] = {g: fraction_inside(points, p)
+                                                           for g, p in group_points.items()}
                 out["grs"][str(n)] = curve
                 save("coverage", out)
 
         grow_set(d, target, make, SetSettings(n_structures=marks[-1], w1=0.1, w2=1.0,
                                               relax={"fmax": 1e-3, "steps": 100, "cell": True}),
                  rng, pca=pca, on_member=record)
-    # entropy loss, 16-atom structures, annealing on positions
+    if "entropy" in pieces:
+        coverage_entropy(d, target, pca, densities, out)
+    if "direct" in pieces:
+        # DIRECT from the data set itself
+        feats = np.array([o.values.mean(0) for o in outputs])
+        for k in (5, 10, 25, 50, 100):
+            idx = direct_select(feats, k, seed=0)
+            vals = np.concatenate([outputs[i].values for i in idx])
+            cov = coverage(target, vals, pca=pca)
+            out["direct"][str(k)] = {"n_selected": len(idx), "n_atoms": int(len(vals)), "v_rep": cov["v_rep"],
+                                     "target_inside": cov["target_inside"],
+                                     "target_volume_inside": cov["target_volume_inside"]}
+    out["grs"] = {k: out["grs"][k] for k in sorted(out["grs"], key=int)}
+    out["paper"] = {"54_atoms": "100 % of the hull volume", "4_atoms": "about 60 % with 500 structures"}
+    save("coverage", out)
+    return out
+
+
+def coverage_entropy(d, target, pca, densities, out) -> None:
+    """The entropy loss, 16-atom structures, annealing on positions."""
+    from atomforge.grs.sets import SetSettings, grow_set
+
     curve = []
     t = time.perf_counter()
 
     def record_e(members):
         if len(members) in (1, 5, 10, 20, 50):
             vals = np.concatenate([d.compute(m).values for m in members])
-            curve.append({"n_structures": len(members), "v_rep": coverage(target, vals, pca=pca)["v_rep"],
+            cov = coverage(target, vals, pca=pca)
+            curve.append({"n_structures": len(members), "v_rep": cov["v_rep"], "target_inside": cov["target_inside"],
+                          "target_volume_inside": cov["target_volume_inside"],
                           "wall_s": time.perf_counter() - t})
             out["entropy"]["16"] = curve
             save("coverage", out)
@@ -338,16 +472,6 @@ def coverage_part() -> dict:
     grow_set(d, target, lambda r: random_packing({"Ta": 1}, 16, densities[r.integers(len(densities))], r),
              SetSettings(n_structures=50, loss="entropy", w2=1.0, anneal=anneal, relax=None),
              np.random.default_rng(16), pca=pca, on_member=record_e)
-    # DIRECT from the data set itself
-    feats = np.array([o.values.mean(0) for o in outputs])
-    for k in (5, 10, 25, 50, 100):
-        idx = direct_select(feats, k, seed=0)
-        vals = np.concatenate([outputs[i].values for i in idx])
-        out["direct"][str(k)] = {"n_selected": len(idx), "n_atoms": int(len(vals)),
-                                 "v_rep": coverage(target, vals, pca=pca)["v_rep"]}
-    out["paper"] = {"54_atoms": "100 % of the hull volume", "4_atoms": "about 60 % with 500 structures"}
-    save("coverage", out)
-    return out
 
 
 # -- reverse GRS -------------------------------------------------------------------------------
@@ -431,8 +555,10 @@ def cost() -> dict:
     return out
 
 
-PARTS = {"cost": cost, "reverse": reverse, "liquid_ta": liquid_ta, "coverage": coverage_part, "aucu3": aucu3}
+PARTS = {"cost": cost, "reverse": reverse, "liquid_ta": liquid_ta, "coverage": coverage_part, "aucu3": aucu3,
+         "aucu3_more": aucu3_more}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(PARTS):
-        PARTS[name]()
+        name, _, pieces = name.partition(":")
+        PARTS[name](*([pieces.split("+")] if pieces else []))

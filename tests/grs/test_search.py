@@ -14,7 +14,7 @@ from atomforge.grs.annealing import Annealer, AnnealSettings
 from atomforge.grs.candidates import (composition_counts, hnf_matrices, random_occupation, random_packing,
                                       supercell)
 from atomforge.grs.checkpoint import load_checkpoint, save_checkpoint
-from atomforge.grs.coverage import coverage, fit_pca, hull_volume
+from atomforge.grs.coverage import coverage, fit_pca, fraction_inside, hull_volume, volume_inside
 from atomforge.grs.direct import direct_select
 from atomforge.grs.entropy import entropy_loss
 from atomforge.grs.genetic import GeneticSearch, GeneticSettings, mix_crossover, repair_composition, slab_crossover
@@ -151,7 +151,15 @@ def test_hull_coverage_identities():
     target = Target({"name": "x"}, ["Ta"], np.zeros((1, 4, 6)), np.array([400]), values,
                     np.full(400, 73))
     full = coverage(target, values, max_dim=3)
-    assert full["v_rep"] == pytest.approx(1.0) and full["n_dims"] == 3
+    assert full["v_rep"] == pytest.approx(1.0) and full["n_dims"] == 3 and full["target_inside"] == 1.0
+    grid = np.array([[i, j, k] for i in range(4) for j in range(4) for k in range(4)], float) + 0.5  # in [0, 4]³
+    assert fraction_inside(cube, grid) == 1 / 8  # the 8 of 64 cells' centres inside [0, 2]³
+    assert fraction_inside(cube, cube) == 1.0 and fraction_inside(cube[:3], grid) == 0.0  # boundary in; flat: 0
+    shifted = coverage(target, values + 10 * values.std(0), max_dim=3)  # same volume, nowhere near the target
+    assert shifted["v_rep"] == pytest.approx(1.0) and shifted["target_inside"] == 0.0
+    assert full["target_volume_inside"] == 1.0 and shifted["target_volume_inside"] == 0.0
+    assert volume_inside(cube, cube * 2) == pytest.approx(1 / 8, abs=0.02)  # [0, 2]³ inside [0, 4]³
+    assert volume_inside(cube * 2, cube) == 1.0 and volume_inside(cube, cube[:3]) is None
     half = coverage(target, values * 0.5, max_dim=3)
     assert half["v_rep"] == pytest.approx(0.125)  # a 3-D hull scaled by ½ about the mean (≈ 0)
     capped = coverage(target, values, max_dim=2)

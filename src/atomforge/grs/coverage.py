@@ -7,7 +7,9 @@ highly compressed structures would otherwise own the first axis); its dimension 
 number of points needed to fill a hull grow steeply with dimension, so beyond the cap the
 coverage is that of the projection on the leading ``max_dim`` components (the report says
 which was used). V_rep = V_hull(set) / V_hull(target) in that space; points outside the target
-hull can make it exceed 1.
+hull can make it exceed 1, so V_rep alone does not say the target is covered: ``target_volume_inside``,
+the fraction of the target hull's volume inside the set's hull, and ``target_inside``, the fraction of
+the target's atoms inside it, do.
 """
 
 from __future__ import annotations
@@ -73,18 +75,69 @@ def hull_volume(points: np.ndarray) -> float:
         return 0.0
 
 
+def fraction_inside(hull_points: np.ndarray, points: np.ndarray, *, tol: float = 1e-9) -> float:
+    """Fraction of ``points`` (m, d) inside the convex hull of ``hull_points`` (n, d) (boundary
+    included, to ``tol`` relative to the hull's extent); 0 for a hull without volume."""
+    n, d = hull_points.shape
+    if len(points) == 0:
+        return 0.0
+    scale = float(np.ptp(hull_points, axis=0).max()) if n else 0.0
+    if d == 1:
+        lo, hi = hull_points.min(), hull_points.max()
+        return float(np.mean((points[:, 0] >= lo - tol * scale) & (points[:, 0] <= hi + tol * scale))) if n else 0.0
+    if n <= d:
+        return 0.0
+    try:
+        eq = ConvexHull(hull_points).equations  # unit outward normals: n·x + b ≤ 0 inside
+    except QhullError:
+        return 0.0
+    return float(np.mean(np.all(points @ eq[:, :-1].T + eq[:, -1] <= tol * scale, axis=1)))
+
+
+def volume_inside(hull_points: np.ndarray, region_points: np.ndarray, *, n_samples: int = 20000,
+                  seed: int = 0) -> float | None:
+    """Fraction of the volume of the hull of ``region_points`` that lies inside the hull of
+    ``hull_points``, by Monte Carlo: ``n_samples`` points uniform in the region hull (a simplex of the
+    Delaunay triangulation of its vertices drawn ∝ volume, then a uniform point in it; standard error
+    ≤ 0.5/√n_samples). None when the region hull has no volume."""
+    from math import factorial
+
+    from scipy.spatial import Delaunay
+
+    n, d = region_points.shape
+    if n <= d or hull_volume(region_points) == 0.0:
+        return None
+    if d == 1:
+        lo, hi = region_points.min(), region_points.max()
+        x = np.random.default_rng(seed).uniform(lo, hi, (n_samples, 1))
+        return fraction_inside(hull_points, x)
+    vertices = region_points[ConvexHull(region_points).vertices]
+    simplices = vertices[Delaunay(vertices).simplices]  # (m, d + 1, d)
+    volumes = np.abs(np.linalg.det(simplices[:, 1:] - simplices[:, :1])) / factorial(d)
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(simplices), size=n_samples, p=volumes / volumes.sum())
+    weights = rng.dirichlet(np.ones(d + 1), size=n_samples)  # uniform in a simplex
+    x = np.einsum("sk,skd->sd", weights, simplices[pick])
+    return fraction_inside(hull_points, x)
+
+
 def coverage(target: Target, values: np.ndarray, *, variance: float = 0.99, max_dim: int | None = 5,
              pca: PCA | None = None) -> dict:
     """V_rep of a set's per-atom descriptors ``values`` (n, n_features) against ``target``.
 
-    Returns ``{"v_rep", "n_dims", "n_dims_99", "capped"}``; ``v_rep`` is None when the target's
-    hull has no volume (e.g. a perfect crystal).
+    Returns ``{"v_rep", "target_inside", "target_volume_inside", "n_dims", "n_dims_99", "capped"}``;
+    ``v_rep`` is None when the target's hull has no volume (e.g. a perfect crystal); ``target_inside``
+    is the fraction of the target's atoms inside the set's hull (:func:`fraction_inside`),
+    ``target_volume_inside`` that of the target hull's volume (:func:`volume_inside`, Monte Carlo).
     """
     pca = pca or fit_pca(target.values, variance=variance, max_dim=max_dim)
-    v_target = hull_volume(pca.project(target.values))
-    v_set = hull_volume(pca.project(values))
+    t_points, s_points = pca.project(target.values), pca.project(values)
+    v_target = hull_volume(t_points)
+    v_set = hull_volume(s_points)
     n = len(pca.variances)
-    return {"v_rep": v_set / v_target if v_target > 0 else None, "n_dims": n,
+    return {"v_rep": v_set / v_target if v_target > 0 else None,
+            "target_inside": fraction_inside(s_points, t_points),
+            "target_volume_inside": volume_inside(s_points, t_points) if v_target > 0 else None, "n_dims": n,
             "n_dims_99": pca.n_dims_variance, "capped": n < pca.n_dims_variance}
 
 
