@@ -125,3 +125,33 @@ def test_scale_from_random_candidates_is_saved_and_reaches_the_target(tmp_path):
     np.testing.assert_allclose(saved.scale, ref.std(0), rtol=1e-12, atol=1e-15)
     frames = ase.io.read(tmp_path / "out" / "structures.xyz", index=":")
     assert report["n_structures"] == 1 and frames[0].info["grs_Q"] < 1e-9 and au_au_bonds(frames[0]) == 0
+
+
+def test_mixture_of_lattice_and_packing_candidates_from_the_config(tmp_path):
+    from atomforge.grs.config import candidate_maker, check_config
+
+    spec = {"target": {"structures": ["x.xyz"]},
+            "candidates": {"kind": "mixture", "generators": [
+                {"kind": "lattice", "weight": 1, "parent": {"bulk": {"name": "Ta", "crystalstructure": "bcc",
+                                                                     "a": 3.3}},
+                 "n_atoms": 16, "density": [0.05, 0.06], "strain": {"volume": 0.03, "shear": 0.03}, "rattle": 0.05},
+                {"kind": "packing", "weight": 1, "n_atoms": 16, "composition": {"Ta": 1}, "density": 0.055}]}}
+    check_config(spec)
+    make = candidate_maker(spec, tmp_path, 0.05)
+    drawn = [make(np.random.default_rng(k)) for k in range(40)]
+    again = make(np.random.default_rng(3))
+    np.testing.assert_array_equal(again.positions, drawn[3].positions)
+    kinds = {a.info["grs_generator"] for a in drawn}
+    assert kinds == {"0:lattice", "1:packing"}
+    for a in drawn:
+        rho = len(a) / a.get_volume()
+        assert len(a) == 16
+        if a.info["grs_generator"] == "1:packing":
+            assert rho == pytest.approx(0.055)
+        else:  # one of the two densities, under at most ±12 % linear strain
+            assert 0.05 / 1.12 ** 3 < rho < 0.06 / 0.88 ** 3
+    spec["candidates"]["generators"][0]["strian"] = {}
+    with pytest.raises(ConfigError, match="strian.*strain"):
+        check_config(spec)
+    with pytest.raises(ConfigError, match="generators"):
+        candidate_maker({"candidates": {"kind": "mixture"}}, tmp_path, 0.05)

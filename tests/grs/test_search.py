@@ -233,3 +233,63 @@ def test_entropy_set_growth_lowers_its_loss():
     assert score(calc, members[0]) <= score(calc, start)  # the annealer keeps the best it saw
     core = RepulsiveCore().compute(start, stress=False)[0]
     assert score(calc, start) == pytest.approx(core + entropy_loss(d.compute(start).values, points, pca))
+
+
+def test_strained_lattice_candidates_have_the_asked_size_density_and_composition():
+    from atomforge.grs.candidates import random_strain, strained_supercell
+
+    parent = bulk("Ta", "bcc", a=3.30)  # primitive, one atom
+    d = ACE(elements=["Ta"], nmax=[4, 2], lmax=[0, 1], rcut=4.5)
+    ref = d.compute(parent).values[0]
+    for n in (4, 16, 54):
+        ideal = strained_supercell(parent, n, np.random.default_rng(n), volume=0, shear=0, rattle=0)
+        assert len(ideal) == n and set(ideal.get_chemical_symbols()) == {"Ta"}
+        assert ideal.get_volume() == pytest.approx(n * parent.get_volume())
+        np.testing.assert_allclose(d.compute(ideal).values, np.tile(ref, (n, 1)), rtol=1e-10, atol=1e-12)
+        a = strained_supercell(parent, n, np.random.default_rng(n))
+        assert len(a) == n
+        # volume within the strain's bounds: each principal stretch within 1 ± (0.03 + 3·0.03)
+        assert 0.88 ** 3 < a.get_volume() / ideal.get_volume() < 1.12 ** 3
+    cubic = strained_supercell(bulk("Ta", "bcc", a=3.30, cubic=True), 54, np.random.default_rng(0), hnf=False,
+                               volume=0, shear=0, rattle=0)
+    np.testing.assert_allclose(cubic.cell.cellpar(), [9.9, 9.9, 9.9, 90, 90, 90])
+    with pytest.raises(Exception, match="cubic"):
+        strained_supercell(bulk("Ta", "bcc", a=3.30, cubic=True), 32, np.random.default_rng(0), hnf=False)
+    with pytest.raises(Exception, match="whole number"):
+        strained_supercell(bulk("Ta", "bcc", a=3.30, cubic=True), 5, np.random.default_rng(0))
+    e = np.array([random_strain(np.random.default_rng(k), volume=0.02, shear=0.01) for k in range(200)])
+    np.testing.assert_array_equal(e, np.transpose(e, (0, 2, 1)))  # symmetric
+    off = e[:, [0, 0, 1], [1, 2, 2]]
+    assert np.abs(off).max() <= 0.01 and np.abs(off).max() > 0.008
+    assert np.abs(e[:, 0, 0]).max() <= 0.03 and np.ptp(np.trace(e, axis1=1, axis2=2)) > 0.05
+    # the rattle: displacements from the strained ideal sites have the asked spread
+    r = strained_supercell(parent, 54, np.random.default_rng(1), volume=0, shear=0, rattle=0.05)
+    r0 = strained_supercell(parent, 54, np.random.default_rng(1), volume=0, shear=0, rattle=0)
+    dr = r.positions - r0.positions
+    dr -= np.round(dr @ np.linalg.inv(r.cell.array)) @ r.cell.array  # minimum image (wrapped positions)
+    assert 0.04 < dr.std() < 0.06
+
+
+def test_candidate_mixture_draws_by_weight_and_is_reproducible():
+    from atomforge.grs.candidates import mixture, strained_supercell
+
+    parent = bulk("Ta", "bcc", a=3.30)
+    make = mixture([("lattice", 0.5, lambda r: strained_supercell(parent, 16, r)),
+                    ("packing", 0.5, lambda r: random_packing({"Ta": 1}, 16, 0.05, r))])
+    first = [make(np.random.default_rng(7)) for _ in range(2)]
+    np.testing.assert_array_equal(first[0].positions, first[1].positions)
+    rng = np.random.default_rng(0)
+    drawn = [make(rng) for _ in range(200)]
+    names = [a.info["grs_generator"] for a in drawn]
+    assert 70 < names.count("lattice") < 130 and set(names) == {"lattice", "packing"}
+    for a in drawn:
+        assert len(a) == 16 and set(a.get_chemical_symbols()) == {"Ta"}
+        if a.info["grs_generator"] == "packing":
+            assert len(a) / a.get_volume() == pytest.approx(0.05)
+        else:
+            assert 0.85 < len(a) / a.get_volume() * parent.get_volume() < 1.15
+    only = mixture([("lattice", 1.0, lambda r: strained_supercell(parent, 4, r)),
+                    ("packing", 0.0, lambda r: random_packing({"Ta": 1}, 4, 0.05, r))])
+    assert {only(rng).info["grs_generator"] for _ in range(20)} == {"lattice"}
+    with pytest.raises(Exception, match="weights"):
+        mixture([("a", -1.0, make)])

@@ -9,7 +9,13 @@ Sections (all optional except ``target`` and ``candidates``)::
                 # scale_candidates: 20 → the loss's unit is the spread over 20 random candidates (a crystal target)
     candidates: {kind: lattice, parent: Cu.xyz, repeat: [2, 2, 2], composition: {Au: 0.25, Cu: 0.75}}
                 # kind: lattice (parent: a file or {bulk: {name: Cu, crystalstructure: fcc, a: 3.6, cubic: true}},
-                #       repeat: [n1, n2, n3] or hnf: n_cells) | packing (n_atoms, composition, density)
+                #       repeat: [n1, n2, n3] or hnf: n_cells or n_atoms (a random HNF supercell of that many
+                #       atoms, Niggli-reduced; with n_atoms, density: a number or a list as for packing);
+                #       strain: {volume: 0.03, shear: 0.03} (random homogeneous strain, components uniform
+                #       in ±), rattle: 0.05 (Å, Gaussian); both off unless given)
+                #     | packing (n_atoms, composition, density: a number or a list, one drawn per candidate)
+                #     | mixture (generators: [{weight: 0.5, kind: lattice, ...}, {weight: 0.5, kind: packing, ...}]:
+                #       each candidate from one generator drawn ∝ weight)
     loss: {alpha: [1, 1, 1, 1], kind: squared, normalize: true, floor: 0.01, composition_weight: 1.0}
     core: {epsilon: 1.0, scale: 0.8}
     set: {n_structures: 1, w1: 1.0, w2: 0.0, loss: moments, reverse_cap: 10.0}
@@ -32,7 +38,8 @@ import numpy as np
 from ..errors import ConfigError
 from ..hyperparameters import check_keys
 from .annealing import AnnealSettings
-from .candidates import random_hnf_supercell, random_occupation, random_packing, supercell
+from .candidates import (mixture, random_hnf_supercell, random_occupation, random_packing, strain_and_rattle,
+                         strained_supercell, supercell)
 from .core import RepulsiveCore
 from .genetic import GeneticSettings
 from .loss import MomentLoss
@@ -41,6 +48,8 @@ from .sets import SetSettings
 SECTIONS = ("seed", "output", "descriptor", "target", "candidates", "loss", "core", "set", "search",
             "executor", "n_workers", "address", "checkpoint_every")
 METHODS = ("anneal", "genetic", "relax")
+CANDIDATE_KEYS = ("kind", "parent", "repeat", "hnf", "composition", "n_atoms", "density", "strain", "rattle",
+                  "generators", "weight")
 
 
 def _section(config: dict, key: str, allowed) -> dict:
@@ -62,7 +71,11 @@ def check_config(config: dict) -> None:
         if key not in config:
             raise ConfigError(f"GRS config: section {key!r} is required")
     _section(config, "target", ("structures", "file", "index", "format", "scale_candidates"))
-    _section(config, "candidates", ("kind", "parent", "repeat", "hnf", "composition", "n_atoms", "density"))
+    candidates = _section(config, "candidates", CANDIDATE_KEYS)
+    for k, g in enumerate(candidates.get("generators") or []):
+        if not isinstance(g, dict):
+            raise ConfigError(f"GRS config: candidates.generators[{k}] must be a mapping, got {g!r}")
+        check_keys(f"GRS config candidates.generators[{k}]", g, CANDIDATE_KEYS, what="key")
     _section(config, "loss", _fields(MomentLoss))
     _section(config, "core", _fields(RepulsiveCore))
     _section(config, "set", _fields(SetSettings)[:4] + ["reverse_cap"])
@@ -111,28 +124,67 @@ def _parent(spec, base: Path):
 
 def candidate_maker(config: dict, base: Path, density: float):
     """A function rng → starting structure, from the ``candidates`` section."""
-    spec = _section(config, "candidates", ("kind", "parent", "repeat", "hnf", "composition", "n_atoms", "density"))
+    return _maker(_section(config, "candidates", CANDIDATE_KEYS), base, density)
+
+
+def _maker(spec: dict, base: Path, density: float, *, nested: bool = False):
     kind = spec.get("kind", "lattice")
     composition = spec.get("composition")
+    if kind == "mixture":
+        if nested:
+            raise ConfigError("GRS config: a candidate mixture cannot hold another mixture")
+        gens = spec.get("generators")
+        if not isinstance(gens, list) or not gens:
+            raise ConfigError("GRS config: candidates of kind 'mixture' need a non-empty list 'generators'")
+        triples = []
+        for k, g in enumerate(gens):
+            if not isinstance(g, dict):
+                raise ConfigError(f"GRS config: candidates.generators[{k}] must be a mapping, got {g!r}")
+            check_keys(f"GRS config candidates.generators[{k}]", g, CANDIDATE_KEYS, what="key")
+            triples.append((f"{k}:{g.get('kind', 'lattice')}", float(g.get("weight", 1.0)),
+                            _maker(g, base, density, nested=True)))
+        return mixture(triples)
     if kind == "lattice":
         parent = _parent(spec.get("parent"), base)
-        if "hnf" in spec:
-            def lattice(rng):
-                return random_hnf_supercell(parent, int(spec["hnf"]), rng)
-        else:
-            fixed = supercell(parent, np.diag(spec.get("repeat", [1, 1, 1])))
+        strain = dict(spec.get("strain") or {})
+        check_keys("GRS config candidates.strain", strain, ("volume", "shear"), what="key")
+        strain = {"volume": float(strain.get("volume", 0.0)), "shear": float(strain.get("shear", 0.0)),
+                  "rattle": float(spec.get("rattle", 0.0))}
+        if "n_atoms" in spec:
+            n_atoms = int(spec["n_atoms"])
+            rhos = spec.get("density")
+            rhos = None if rhos is None else [float(r) for r in (rhos if isinstance(rhos, (list, tuple)) else [rhos])]
 
             def lattice(rng):
-                return fixed.copy()
+                rho = None if rhos is None else rhos[int(rng.integers(len(rhos)))] if len(rhos) > 1 else rhos[0]
+                return strained_supercell(parent, n_atoms, rng, density=rho, **strain)
+        else:
+            if "hnf" in spec:
+                def base_lattice(rng):
+                    return random_hnf_supercell(parent, int(spec["hnf"]), rng)
+            else:
+                fixed = supercell(parent, np.diag(spec.get("repeat", [1, 1, 1])))
+
+                def base_lattice(rng):
+                    return fixed.copy()
+            if any(strain.values()):
+                def lattice(rng):
+                    return strain_and_rattle(base_lattice(rng), rng, **strain)
+            else:
+                lattice = base_lattice
         if composition is None:
             return lattice
         return lambda rng: random_occupation(lattice(rng), composition, rng)
     if kind == "packing":
         if composition is None or "n_atoms" not in spec:
             raise ConfigError("GRS config: candidates of kind 'packing' need 'composition' and 'n_atoms'")
-        rho = float(spec.get("density", density))
-        return lambda rng: random_packing(composition, int(spec["n_atoms"]), rho, rng)
-    raise ConfigError(f"GRS config: candidates.kind must be 'lattice' or 'packing', got {kind!r}")
+        rho = spec.get("density", density)
+        rhos = [float(r) for r in rho] if isinstance(rho, (list, tuple)) else [float(rho)]
+        n = int(spec["n_atoms"])
+        if len(rhos) == 1:
+            return lambda rng: random_packing(composition, n, rhos[0], rng)
+        return lambda rng: random_packing(composition, n, rhos[int(rng.integers(len(rhos)))], rng)
+    raise ConfigError(f"GRS config: candidates.kind must be 'lattice', 'packing' or 'mixture', got {kind!r}")
 
 
 def build_set(config: dict) -> tuple[SetSettings, float]:
