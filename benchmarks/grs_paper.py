@@ -32,7 +32,10 @@ Parts (all by default; name some to run only those; each is merged into the JSON
   with the fraction of the target hull's volume inside the set's hull (Monte Carlo) and of the target's
   atoms inside it (V_rep also counts volume outside the target's hull); the entropy loss (annealing, 16
   atoms) and DIRECT selection from the data set itself beside it. ``coverage:grs54+grs4`` reruns only those
-  pieces (of ``COVERAGE_PIECES``) and keeps the saved rest.
+  pieces (of ``COVERAGE_PIECES``) and keeps the saved rest. ``grsN_mixed`` (key ``grs_mixed``): the same
+  growth from a mixture of candidates, ½ a bcc Ta lattice (a = 3.30 Å, a random HNF supercell of N atoms,
+  strain ±3 % volumetric and shear, 0.05 Å rattle), ½ the packings; ``grsN_mixedrho`` (``grs_mixedrho``):
+  the lattice first scaled to a random target structure's density, ¼ perfect lattice, ¼ rattled, ½ packings.
 - ``reverse``: reverse GRS (w1 = −1, bounded) from a random bcc Fe0.35Cr0.35Si0.15V0.15 54-atom
   supercell: chemical order (first-shell Warren–Cowley |α| mean), distortion (RMS displacement
   from the ideal sites, spread of first-shell distances) and moment differences, target vs result.
@@ -61,7 +64,7 @@ from atomforge.descriptors import ACE  # noqa: E402
 from atomforge.fileio import write_atomically  # noqa: E402
 from atomforge.grs import GRSCalculator, MomentLoss, RepulsiveCore, Target, moment_loss  # noqa: E402
 from atomforge.grs.annealing import Annealer, AnnealSettings  # noqa: E402
-from atomforge.grs.candidates import random_occupation, random_packing  # noqa: E402
+from atomforge.grs.candidates import mixture, random_occupation, random_packing, strained_supercell  # noqa: E402
 from atomforge.grs.coverage import coverage, fit_pca, fraction_inside, moment_errors  # noqa: E402
 from atomforge.grs.genetic import GeneticSearch, GeneticSettings  # noqa: E402
 from atomforge.grs.scoring import relax  # noqa: E402
@@ -375,7 +378,17 @@ def ta_dataset():
 
 COVERAGE_PLAN = {4: [1, 5, 10, 25, 50, 100, 200, 300, 400, 500], 16: [1, 5, 10, 25, 50, 100],
                  54: [1, 2, 5, 10, 20, 50, 100, 200]}
-COVERAGE_PIECES = ("grs4", "grs16", "grs54", "entropy", "direct")
+COVERAGE_PIECES = ("grs4", "grs16", "grs54", "entropy", "direct", "grs4_mixed", "grs16_mixed", "grs54_mixed",
+                   "grs4_mixedrho", "grs16_mixedrho", "grs54_mixedrho")
+# mixed candidates: half lattice starts, half packings (p = 1/2 fixed before any run, not tuned); the lattice is
+# ASE's bcc Ta (a = 3.30 Å, primitive cell), a random HNF supercell of the member's size under a random strain
+# (volumetric and each shear component uniform in ±3 %) and a 0.05 Å rattle; all fixed before any run
+MIXED_LATTICE_WEIGHT = 0.5
+MIXED_STRAIN = {"volume": 0.03, "shear": 0.03, "rattle": 0.05}
+# mixedrho (chosen after the mixed run left every Elastic_*/Volume_* group 0 % inside): the lattice first scaled
+# to the density of a random target structure (as the packings are), and half of the lattice starts not
+# rattled (a perfect lattice stays one under the relaxation: only its cell moves): weights ¼ perfect lattice,
+# ¼ rattled lattice, ½ packing; the same strain and rattle
 
 
 def coverage_part(pieces=COVERAGE_PIECES) -> dict:
@@ -395,38 +408,64 @@ def coverage_part(pieces=COVERAGE_PIECES) -> dict:
     pca = fit_pca(target.values)
     out = {"target": {"n_structures": len(frames), "n_atoms": int(target.counts.sum()),
                       "pca_dims_99": pca.n_dims_variance, "pca_dims_used": len(pca.variances)},
-           "grs": {}, "entropy": {}, "direct": {}}
+           "grs": {}, "grs_mixed": {}, "grs_mixedrho": {}, "entropy": {}, "direct": {}}
     if set(pieces) != set(COVERAGE_PIECES):  # a partial rerun: keep the saved pieces it does not redo
         previous = json.loads(OUT.read_text()).get("coverage", {}) if OUT.exists() else {}
         out["grs"] = {k: v for k, v in previous.get("grs", {}).items() if f"grs{k}" not in pieces}
+        for variant in ("mixed", "mixedrho"):
+            out[f"grs_{variant}"] = {k: v for k, v in previous.get(f"grs_{variant}", {}).items()
+                                     if f"grs{k}_{variant}" not in pieces}
         for key in ("entropy", "direct"):
             if key not in pieces:
                 out[key] = previous.get(key, {})
     densities = [len(f.atoms) / f.atoms.get_volume() for f in frames]
     group_points = {g: pca.project(np.concatenate([o.values for o, f in zip(outputs, frames) if f.group == g]))
                     for g in sorted({f.group for f in frames})}
-    for n, marks in COVERAGE_PLAN.items():
-        if f"grs{n}" not in pieces:
+    parent = bulk("Ta", "bcc")  # primitive, a = 3.30 Å (ASE's reference value, not fitted to the target)
+    for piece in [q for q in COVERAGE_PIECES if q.startswith("grs")]:
+        if piece not in pieces:
             continue
+        n_text, _, variant = piece[3:].partition("_")
+        n, key = int(n_text), f"grs_{variant}" if variant else "grs"
+        marks = COVERAGE_PLAN[n]
         rng = np.random.default_rng(n)
         curve = []
         t = time.perf_counter()
 
-        def make(r, n=n):  # at the density of a random target structure: the set spans compressions
+        def packing(r, n=n):  # at the density of a random target structure: the set spans compressions
             return random_packing({"Ta": 1}, n, densities[r.integers(len(densities))], r)
 
-        def record(members, marks=marks, curve=curve, t=t):
+        def lattice_at_target_density(r, n=n, rattle=0.0):
+            return strained_supercell(parent, n, r, density=densities[r.integers(len(densities))],
+                                      **{**MIXED_STRAIN, "rattle": rattle})
+
+        if key == "grs":
+            make = packing
+        elif key == "grs_mixed":
+            make = mixture([("lattice", MIXED_LATTICE_WEIGHT,
+                             lambda r, n=n: strained_supercell(parent, n, r, **MIXED_STRAIN)),
+                            ("packing", 1.0 - MIXED_LATTICE_WEIGHT, packing)])
+        else:
+            make = mixture([("lattice", MIXED_LATTICE_WEIGHT / 2, lattice_at_target_density),
+                            ("lattice_rattled", MIXED_LATTICE_WEIGHT / 2,
+                             lambda r, n=n: lattice_at_target_density(r, n, MIXED_STRAIN["rattle"])),
+                            ("packing", 1.0 - MIXED_LATTICE_WEIGHT, packing)])
+
+        def record(members, marks=marks, curve=curve, t=t, n=n, key=key):
             if len(members) in marks:
                 vals = np.concatenate([d.compute(m).values for m in members])
                 cov = coverage(target, vals, pca=pca)
                 curve.append({"n_structures": len(members), "v_rep": cov["v_rep"],
                               "target_inside": cov["target_inside"],
                               "target_volume_inside": cov["target_volume_inside"], "wall_s": time.perf_counter() - t})
-                if len(members) == marks[-1]:  # where the uncovered atoms are: inside fraction per data group
-                    points = pca.project(vals)
+                if key != "grs":
+                    curve[-1]["n_lattice_starts"] = sum(m.info.get("grs_generator", "").startswith("lattice")
+                                                        for m in members)
+                if len(members) == marks[-1] or (key != "grs" and len(members) >= 100):
+                    points = pca.project(vals)  # where the uncovered atoms are: inside fraction per data group
                     curve[-1]["target_inside_by_group"] = {g: fraction_inside(points, p)
                                                            for g, p in group_points.items()}
-                out["grs"][str(n)] = curve
+                out[key][str(n)] = curve
                 save("coverage", out)
 
         grow_set(d, target, make, SetSettings(n_structures=marks[-1], w1=0.1, w2=1.0,
@@ -444,7 +483,8 @@ def coverage_part(pieces=COVERAGE_PIECES) -> dict:
             out["direct"][str(k)] = {"n_selected": len(idx), "n_atoms": int(len(vals)), "v_rep": cov["v_rep"],
                                      "target_inside": cov["target_inside"],
                                      "target_volume_inside": cov["target_volume_inside"]}
-    out["grs"] = {k: out["grs"][k] for k in sorted(out["grs"], key=int)}
+    for key in ("grs", "grs_mixed", "grs_mixedrho"):
+        out[key] = {k: out[key][k] for k in sorted(out[key], key=int)}
     out["paper"] = {"54_atoms": "100 % of the hull volume", "4_atoms": "about 60 % with 500 structures"}
     save("coverage", out)
     return out
