@@ -17,10 +17,6 @@ min(1, exp(−β ΔV) · q(trial → current)/q(current → trial)), q from
 :func:`moves.proposal_probability` under each structure's own weights, so exp(−βV) stays the
 stationary distribution at fixed β (without ``relax``, which no acceptance rule makes reversible).
 It needs a calculator with per-atom weights (the moment loss; not the entropy loss).
-"gain_weighted" is the same with w_i = max(0, g_i), g_i the flip gain of atom i (:func:`loss.flip_gains`:
-how much its own term would fall as the element that fits its environment best, from the same
-evaluation): steps go to the atoms that another element would fit, not only to those that are wrong
-(a wrong atom may be wrong through its neighbours). With no positive gain the draw is uniform.
 """
 
 from __future__ import annotations
@@ -34,15 +30,14 @@ from ..errors import ConfigError
 from .moves import check_moves, proposal_probability, propose, site_probabilities
 from .scoring import relax, score, score_and_weights
 
-PROPOSALS = ("uniform", "loss_weighted", "gain_weighted")
-_WEIGHTS = {"loss_weighted": "atom_weights", "gain_weighted": "flip_gains"}
+PROPOSALS = ("uniform", "loss_weighted")
 
 
 @dataclass
 class AnnealSettings:
     """Settings of :class:`Annealer` (see the module docstring); ``relax`` holds keyword
     arguments of :func:`scoring.relax`, or None for no local minimisation; ``proposal`` is
-    "uniform", "loss_weighted" or "gain_weighted", ``proposal_floor`` the ε of the latter two (> 0)."""
+    "uniform" or "loss_weighted", ``proposal_floor`` the ε of the latter (> 0)."""
 
     n_steps: int = 1000
     beta_start: float = 0.3
@@ -74,15 +69,14 @@ class Annealer:
 
     Attributes: ``current``/``current_v``, ``best``/``best_v``, ``step`` (moves made),
     ``hit`` (first step with V ≤ tol, or None), ``history`` (rows [step, V_current, V_best]),
-    ``current_w`` (per-atom proposal weights of ``current``, shape (n_atoms,): loss weights, or the
-    positive part of the flip gains; None with uniform proposals).
+    ``current_w`` (per-atom loss weights of ``current``, shape (n_atoms,); None with uniform proposals).
     """
 
     def __init__(self, calc, settings: AnnealSettings, elements: list[str], atoms: Atoms,
                  rng: np.random.Generator):
         self.calc, self.settings, self.elements, self.rng = calc, settings, list(elements), rng
         self.names, self.probs = check_moves(settings.moves)
-        self.weighted = settings.proposal in _WEIGHTS
+        self.weighted = settings.proposal == "loss_weighted"
         self.current = self._relaxed(atoms)
         self.current_v, self.current_w = self._score(self.current)
         self.best, self.best_v = self.current.copy(), self.current_v
@@ -96,10 +90,7 @@ class Annealer:
 
     def _score(self, atoms: Atoms) -> tuple[float, np.ndarray | None]:
         """V and (loss-weighted proposals only) the per-atom weights."""
-        if not self.weighted:
-            return score(self.calc, atoms), None
-        v, w = score_and_weights(self.calc, atoms, _WEIGHTS[self.settings.proposal])
-        return v, np.maximum(w, 0.0)
+        return score_and_weights(self.calc, atoms) if self.weighted else (score(self.calc, atoms), None)
 
     def _probabilities(self, w: np.ndarray | None) -> np.ndarray | None:
         return None if w is None else site_probabilities(w, self.settings.proposal_floor)

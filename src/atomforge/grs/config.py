@@ -16,8 +16,7 @@ Sections (all optional except ``target`` and ``candidates``)::
     search: {method: anneal, anneal: {...}, genetic: {...}, relax: {fmax: 0.01, steps: 100, cell: false}}
                 # anneal: {n_steps, beta_start, beta_end, moves: {flip: 1.0}, calibrate, proposal: uniform,
                 #          proposal_floor: 0.1}; proposal: loss_weighted draws flip/swap sites ∝ each atom's
-                #          loss weight + floor·mean (Metropolis–Hastings; moment loss only, not set.loss entropy);
-                #          gain_weighted: ∝ each atom's flip gain (loss.flip_gains) + floor·mean
+                #          loss weight + floor·mean (Metropolis–Hastings; moment loss only, not set.loss entropy)
     executor: serial                  # or process / dask (population scoring)
     n_workers: null
     address: null                     # Dask scheduler, e.g. tcp://host:8786 (else a local cluster per call)
@@ -71,8 +70,8 @@ def check_config(config: dict) -> None:
     if search.get("method", "anneal") not in METHODS:
         raise ConfigError(f"GRS config: search.method must be one of {list(METHODS)}, got {search['method']!r}")
     anneal = _section(search, "anneal", _fields(AnnealSettings))
-    if anneal.get("proposal") in ("loss_weighted", "gain_weighted") and (config.get("set") or {}).get("loss") == "entropy":
-        raise ConfigError(f"GRS config: search.anneal.proposal {anneal['proposal']!r} needs per-atom loss weights, "
+    if anneal.get("proposal") == "loss_weighted" and (config.get("set") or {}).get("loss") == "entropy":
+        raise ConfigError("GRS config: search.anneal.proposal 'loss_weighted' needs per-atom loss weights, "
                           "which the entropy loss (set.loss: entropy) has not; use proposal 'uniform'")
     _section(search, "genetic", [f for f in _fields(GeneticSettings) if f not in ("executor", "n_workers", "address")])
     _section(search, "relax", ("fmax", "steps", "cell", "optimizer"))

@@ -14,7 +14,7 @@ from ase.calculators.calculator import Calculator, all_changes
 
 from ..chain_rule import forces_and_stress
 from .core import RepulsiveCore
-from .loss import MomentLoss, atom_weights, flip_gains, moment_loss, weighted
+from .loss import MomentLoss, atom_weights, moment_loss, weighted
 from .target import Target
 
 
@@ -37,8 +37,7 @@ class GRSCalculator(Calculator):
 
     Results: ``energy`` (= V), ``forces``, ``stress`` (periodic cells), and ``q``, ``q_intra``, ``v_core``,
     ``atom_weights`` (shape (n_atoms,): |dV/dQ| · :func:`loss.atom_weights` of the structure plus
-    |dV/dQ_intra| times those of its atoms in the pooled set; from the same descriptors as V), and
-    ``flip_gains`` (the same with :func:`loss.flip_gains`).
+    |dV/dQ_intra| times those of its atoms in the pooled set; from the same descriptors as V).
     """
 
     implemented_properties = ["energy", "free_energy", "forces", "stress"]
@@ -73,7 +72,6 @@ class GRSCalculator(Calculator):
         v1, dv1 = weighted(self.w1, q, self.reverse_cap)
         dv_db = dv1 * dq if need_grad else None
         weights = abs(dv1) * atom_weights(out.values, out.numbers, self.target, self.loss)
-        gains = abs(dv1) * flip_gains(out.values, out.numbers, self.target, self.loss)
         q_intra, v2 = 0.0, 0.0
         if self.w2 != 0:
             pooled = np.concatenate([out.values, self._other_values])
@@ -81,14 +79,12 @@ class GRSCalculator(Calculator):
             q_intra, dqi = moment_loss(pooled, numbers, self.target, self.loss, gradient=need_grad)
             v2, dv2 = weighted(self.w2, q_intra, self.reverse_cap)
             weights = weights + abs(dv2) * atom_weights(pooled, numbers, self.target, self.loss)[:len(atoms)]
-            gains = gains + abs(dv2) * flip_gains(pooled, numbers, self.target, self.loss)[:len(atoms)]
             if need_grad:
                 dv_db = dv_db + dv2 * dqi[:len(atoms)]
         e_core, f_core, s_core = self.core.compute(atoms, stress=want_stress and need_grad)
         energy = e_core + v1 + v2
         self.results = {"energy": energy, "free_energy": energy, "q": q, "q_intra": q_intra,
-                        "v_core": e_core, "atom_weights": weights,
-                        "flip_gains": gains}
+                        "v_core": e_core, "atom_weights": weights}
         if need_grad:
             volume = atoms.get_volume() if want_stress else None
             forces, stress = forces_and_stress(dv_db, out, volume)

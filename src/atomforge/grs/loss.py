@@ -37,14 +37,6 @@ lacks). Σ_i w_i = Q without the composition term when Q is squared, α = (1, 1,
 a crystal (zero spread), up to ε of ρ_2; otherwise it is a well-defined per-atom measure of misfit
 that vanishes exactly when every atom sits at its element's target mean.
 
-Flip gains (:func:`flip_gains`, for gain-weighted proposals): g_i = w_i − min_{e ≠ e_i} w_i^(e), with
-w_i^(e) = w'_e/((N_e + 1) K) · ‖(B_i − μ_1^T[e])/s[e]‖² the term atom i would have as element e with
-B_i unchanged (w'_e: target fractions renormalised over the elements present once e is): an estimate,
-from the same evaluation, of how much a flip of atom i lowers its own term. It is exact for that term
-where the descriptor of an atom does not depend on its own species (ACE here, with per-neighbour-species
-channels) and ignores the change of the neighbours' environments; positive g marks atoms that fit
-another element better than their own.
-
 Reverse GRS: a negative weight w enters the effective potential as w·c·(1 − exp(−Q/c))
 (:func:`weighted`), bounded below by w·c, so pushing away from the target stays finite.
 """
@@ -207,27 +199,6 @@ def atom_weights(values: np.ndarray, numbers: np.ndarray, target: Target, loss: 
         d = (values[rows] - target.moments[e, 0]) / s[e]
         w[rows] = target.composition[e] / (total * target.n_features * len(rows)) * np.sum(d * d, axis=1)
     return w
-
-
-def flip_gains(values: np.ndarray, numbers: np.ndarray, target: Target, loss: MomentLoss) -> np.ndarray:
-    """Per-atom flip gains g_i (see the module docstring; may be negative), shape (n_atoms,), for
-    per-atom descriptors ``values`` (n_atoms, n_features) and atomic ``numbers`` (n_atoms,); 0 for
-    an atom with no other target element to take."""
-    s = loss.scales(target)
-    z = [atomic_numbers[sym] for sym in target.elements]
-    current = atom_weights(values, numbers, target, loss)
-    present = {e for e, zz in enumerate(z) if target.counts[e] > 0 and np.any(numbers == zz)}
-    best = np.full(len(values), np.inf)
-    for e, zz in enumerate(z):
-        if target.counts[e] <= 0:
-            continue
-        rows = np.flatnonzero(numbers != zz)
-        d = (values[rows] - target.moments[e, 0]) / s[e]
-        total = sum(target.composition[k] for k in present | {e})
-        n_e = int(np.sum(numbers == zz)) + 1
-        alt = target.composition[e] / (total * target.n_features * n_e) * np.sum(d * d, axis=1)
-        best[rows] = np.minimum(best[rows], alt)
-    return np.where(np.isfinite(best), current - best, 0.0)
 
 
 def weighted(weight: float, q: float, cap: float) -> tuple[float, float]:

@@ -24,16 +24,15 @@ def score(calc, atoms: Atoms) -> float:
     return float(atoms.get_potential_energy())
 
 
-def score_and_weights(calc, atoms: Atoms, key: str = "atom_weights") -> tuple[float, np.ndarray]:
-    """V of ``atoms`` and its per-atom loss weights (shape (n_atoms,), result ``key`` of
-    :class:`GRSCalculator`: ``atom_weights`` or ``flip_gains``), from one evaluation. ConfigError for a
-    calculator without them (e.g. the entropy loss)."""
+def score_and_weights(calc, atoms: Atoms) -> tuple[float, np.ndarray]:
+    """V of ``atoms`` and its per-atom loss weights (shape (n_atoms,), ``atom_weights`` of
+    :class:`GRSCalculator`), from one evaluation. ConfigError for a calculator without them
+    (e.g. the entropy loss)."""
     v = score(calc, atoms)
-    w = calc.results.get(key)
+    w = calc.results.get("atom_weights")
     if w is None:
-        raise ConfigError(f"GRS: {type(calc).__name__} gives no per-atom loss weights ({key}; the entropy loss has "
-                          "none): proposals 'loss_weighted' and 'gain_weighted' need the moment loss; "
-                          "use proposal 'uniform'")
+        raise ConfigError(f"GRS: {type(calc).__name__} gives no per-atom loss weights (the entropy loss has "
+                          "none): proposal 'loss_weighted' needs the moment loss; use proposal 'uniform'")
     return v, np.asarray(w, dtype=float)
 
 
