@@ -403,8 +403,8 @@ def coverage_part(pieces=COVERAGE_PIECES) -> dict:
     frames = ta_dataset()
     d = ACE(elements=["Ta"], **BASIS)
     outputs = [d.compute(f) for f in frames]
-    target = Target.from_outputs({"name": "ace", **d.to_dict()}, ["Ta"], outputs,
-                                 densities=[len(f.atoms) / f.atoms.get_volume() for f in frames])
+    densities = [len(f.atoms) / f.atoms.get_volume() for f in frames]
+    target = Target.from_outputs({"name": "ace", **d.to_dict()}, ["Ta"], outputs, densities=densities)
     pca = fit_pca(target.values)
     out = {"target": {"n_structures": len(frames), "n_atoms": int(target.counts.sum()),
                       "pca_dims_99": pca.n_dims_variance, "pca_dims_used": len(pca.variances)},
@@ -418,7 +418,6 @@ def coverage_part(pieces=COVERAGE_PIECES) -> dict:
         for key in ("entropy", "direct"):
             if key not in pieces:
                 out[key] = previous.get(key, {})
-    densities = [len(f.atoms) / f.atoms.get_volume() for f in frames]
     group_points = {g: pca.project(np.concatenate([o.values for o, f in zip(outputs, frames) if f.group == g]))
                     for g in sorted({f.group for f in frames})}
     parent = bulk("Ta", "bcc")  # primitive, a = 3.30 Å (ASE's reference value, not fitted to the target)

@@ -103,6 +103,17 @@ class Potential(ABC):
     def from_dict(cls, spec: dict, arrays: dict[str, np.ndarray]) -> "Potential":
         """Rebuild from :meth:`to_dict` output."""
 
+    def types_of(self, atoms: Atoms) -> np.ndarray:
+        """Index in :attr:`species` of each atom, shape (n_atoms,), int64; an atom of another element
+        is a ConfigError."""
+        index = {s: k for k, s in enumerate(self.species)}
+        symbols = atoms.get_chemical_symbols()
+        missing = sorted(set(symbols) - set(index))
+        if missing:
+            raise ConfigError(f"the {self.kind} potential for {self.species} has no parameters for "
+                              f"element(s) {missing}")
+        return np.array([index[s] for s in symbols], dtype=np.int64)
+
     @property
     def has_uncertainty(self) -> bool:
         """Whether :meth:`uncertainty` gives predictive standard deviations."""

@@ -71,11 +71,7 @@ def check_config(config: dict) -> None:
         if key not in config:
             raise ConfigError(f"GRS config: section {key!r} is required")
     _section(config, "target", ("structures", "file", "index", "format", "scale_candidates"))
-    candidates = _section(config, "candidates", CANDIDATE_KEYS)
-    for k, g in enumerate(candidates.get("generators") or []):
-        if not isinstance(g, dict):
-            raise ConfigError(f"GRS config: candidates.generators[{k}] must be a mapping, got {g!r}")
-        check_keys(f"GRS config candidates.generators[{k}]", g, CANDIDATE_KEYS, what="key")
+    _generators(_section(config, "candidates", CANDIDATE_KEYS))
     _section(config, "loss", _fields(MomentLoss))
     _section(config, "core", _fields(RepulsiveCore))
     _section(config, "set", _fields(SetSettings)[:4] + ["reverse_cap"])
@@ -122,6 +118,28 @@ def _parent(spec, base: Path):
     raise ConfigError(f"GRS config: candidates.parent must be a file or {{bulk: {{...}}}}, got {spec!r}")
 
 
+def _generators(spec: dict) -> list[dict]:
+    """The ``generators`` of a candidates section (empty if none), each a mapping of known keys."""
+    gens = spec.get("generators") or []
+    for k, g in enumerate(gens):
+        if not isinstance(g, dict):
+            raise ConfigError(f"GRS config: candidates.generators[{k}] must be a mapping, got {g!r}")
+        check_keys(f"GRS config candidates.generators[{k}]", g, CANDIDATE_KEYS, what="key")
+    return gens
+
+
+def _densities(value) -> list[float] | None:
+    """A ``density`` entry (a number or a list, atoms/Å³) as a list; None stays None."""
+    if value is None:
+        return None
+    return [float(r) for r in value] if isinstance(value, (list, tuple)) else [float(value)]
+
+
+def _pick(values: list, rng):
+    """One of ``values``, drawn uniformly (no draw from ``rng`` when there is only one)."""
+    return values[0] if len(values) == 1 else values[int(rng.integers(len(values)))]
+
+
 def candidate_maker(config: dict, base: Path, density: float):
     """A function rng → starting structure, from the ``candidates`` section."""
     return _maker(_section(config, "candidates", CANDIDATE_KEYS), base, density)
@@ -136,14 +154,8 @@ def _maker(spec: dict, base: Path, density: float, *, nested: bool = False):
         gens = spec.get("generators")
         if not isinstance(gens, list) or not gens:
             raise ConfigError("GRS config: candidates of kind 'mixture' need a non-empty list 'generators'")
-        triples = []
-        for k, g in enumerate(gens):
-            if not isinstance(g, dict):
-                raise ConfigError(f"GRS config: candidates.generators[{k}] must be a mapping, got {g!r}")
-            check_keys(f"GRS config candidates.generators[{k}]", g, CANDIDATE_KEYS, what="key")
-            triples.append((f"{k}:{g.get('kind', 'lattice')}", float(g.get("weight", 1.0)),
-                            _maker(g, base, density, nested=True)))
-        return mixture(triples)
+        return mixture([(f"{k}:{g.get('kind', 'lattice')}", float(g.get("weight", 1.0)),
+                         _maker(g, base, density, nested=True)) for k, g in enumerate(_generators(spec))])
     if kind == "lattice":
         parent = _parent(spec.get("parent"), base)
         strain = dict(spec.get("strain") or {})
@@ -152,12 +164,11 @@ def _maker(spec: dict, base: Path, density: float, *, nested: bool = False):
                   "rattle": float(spec.get("rattle", 0.0))}
         if "n_atoms" in spec:
             n_atoms = int(spec["n_atoms"])
-            rhos = spec.get("density")
-            rhos = None if rhos is None else [float(r) for r in (rhos if isinstance(rhos, (list, tuple)) else [rhos])]
+            rhos = _densities(spec.get("density"))
 
             def lattice(rng):
-                rho = None if rhos is None else rhos[int(rng.integers(len(rhos)))] if len(rhos) > 1 else rhos[0]
-                return strained_supercell(parent, n_atoms, rng, density=rho, **strain)
+                return strained_supercell(parent, n_atoms, rng, density=None if rhos is None else _pick(rhos, rng),
+                                          **strain)
         else:
             if "hnf" in spec:
                 def base_lattice(rng):
@@ -178,12 +189,9 @@ def _maker(spec: dict, base: Path, density: float, *, nested: bool = False):
     if kind == "packing":
         if composition is None or "n_atoms" not in spec:
             raise ConfigError("GRS config: candidates of kind 'packing' need 'composition' and 'n_atoms'")
-        rho = spec.get("density", density)
-        rhos = [float(r) for r in rho] if isinstance(rho, (list, tuple)) else [float(rho)]
+        rhos = _densities(spec.get("density", density))
         n = int(spec["n_atoms"])
-        if len(rhos) == 1:
-            return lambda rng: random_packing(composition, n, rhos[0], rng)
-        return lambda rng: random_packing(composition, n, rhos[int(rng.integers(len(rhos)))], rng)
+        return lambda rng: random_packing(composition, n, _pick(rhos, rng), rng)
     raise ConfigError(f"GRS config: candidates.kind must be 'lattice', 'packing' or 'mixture', got {kind!r}")
 
 

@@ -124,15 +124,6 @@ class SplineMEAM(Potential):
         self._table = (knots, ends, n_knots, u0)
         self._ids = (ids["phi"], ids["rho"], ids["U"], ids["f"], ids["g"])
 
-    def types_of(self, atoms: Atoms) -> np.ndarray:
-        """Element index of each atom, shape (n_atoms,), int64."""
-        index = {s: k for k, s in enumerate(self.species)}
-        symbols = atoms.get_chemical_symbols()
-        missing = sorted(set(symbols) - set(index))
-        if missing:
-            raise ConfigError(f"SplineMEAM for {self.species} has no functions for element(s) {missing}")
-        return np.array([index[s] for s in symbols], dtype=np.int64)
-
     def evaluate(self, atoms: Atoms, *, forces: bool = True, stress: bool = True) -> Evaluation:
         """Energy, per-atom energies, forces (eV/Å) and stress (Voigt, eV/Å³, positive = tensile)."""
         types = self.types_of(atoms)

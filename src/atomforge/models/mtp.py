@@ -37,6 +37,7 @@ from ..errors import ConfigError, PotentialFileError
 from ..neighbors import neighbor_list
 from ..potential import Evaluation, Potential
 from ..units import matrix_to_voigt
+from ._meam_spline_kernels import forces_virial
 
 _ARRAYS = ("radial_coeffs", "alpha_index_basic", "alpha_index_times", "alpha_moment_mapping",
            "species_coeffs", "moment_coeffs")
@@ -84,7 +85,7 @@ class MomentTensorPotential(Potential):
             raise ConfigError("alpha_index_times: a product uses a moment that is not computed before it")
         self.n_moments = int(max(len(self.alpha_index_basic), times[:, 3].max(initial=-1) + 1,
                                  self.alpha_moment_mapping.max(initial=-1) + 1))
-        self._levels = _product_levels(len(self.alpha_index_basic), times, self.n_moments)
+        self._levels = _product_levels(times, self.n_moments)
 
     # ---- reading --------------------------------------------------------------------------------
     @classmethod
@@ -101,18 +102,10 @@ class MomentTensorPotential(Potential):
         radial = np.zeros((n, n, funcs, size))
         for (a, b), rows in fields["radial_coeffs"].items():
             radial[a, b] = np.array(rows, dtype=float).reshape(funcs, size)
-        return cls(species, float(fields["min_dist"]), float(fields["max_dist"]), float(fields.get("scaling", 1.0)), radial,
-                   **{k: np.array(json.loads(fields[k])) for k in _ARRAYS if k != "radial_coeffs"})
+        return cls(species, float(fields["min_dist"]), float(fields["max_dist"]), float(fields.get("scaling", 1.0)),
+                   radial, **{k: np.array(json.loads(fields[k])) for k in _ARRAYS if k != "radial_coeffs"})
 
     # ---- evaluation -----------------------------------------------------------------------------
-    def types_of(self, atoms: Atoms) -> np.ndarray:
-        """Type index of each atom, shape (n_atoms,), int64."""
-        index = {s: k for k, s in enumerate(self.species)}
-        missing = sorted(set(atoms.get_chemical_symbols()) - set(index))
-        if missing:
-            raise ConfigError(f"MTP for {self.species} has no type for element(s) {missing}")
-        return np.array([index[s] for s in atoms.get_chemical_symbols()], dtype=np.int64)
-
     def evaluate(self, atoms: Atoms, *, forces: bool = True, stress: bool = True) -> Evaluation:
         """Energy, per-atom energies, forces (eV/Å) and stress (Voigt, eV/Å³, positive = tensile)."""
         types = self.types_of(atoms)
@@ -134,7 +127,7 @@ class MomentTensorPotential(Potential):
         if not (forces or stress):
             return ev
         grad = np.zeros_like(moments)                                    # ∂E/∂M, (n_moments, n_atoms)
-        np.add.at(grad, self.alpha_moment_mapping, np.broadcast_to(self.moment_coeffs[:, None], (len(self.moment_coeffs), n_atoms)))
+        np.add.at(grad, self.alpha_moment_mapping, self.moment_coeffs[:, None] * np.ones(n_atoms))
         for a, b, m, k in reversed(self._levels):
             gk = m[:, None] * grad[k]
             np.add.at(grad, a, gk * moments[b])
@@ -143,14 +136,10 @@ class MomentTensorPotential(Potential):
         radial_part = np.einsum("bp,pb,bp->p", gb, df[:, mu], mono)      # Σ_b G_b f'_μb(r) P_b(û)
         angular = np.einsum("bp,pb,bpc->pc", gb, f[:, mu], dmono)        # Σ_b G_b f_μb(r) ∇_û P_b
         g = radial_part[:, None] * u + (angular - np.sum(angular * u, 1)[:, None] * u) / r[:, None]
-        if forces:
-            fo = np.zeros((n_atoms, 3))
-            np.add.at(fo, ci, g)
-            np.add.at(fo, cj, -g)
-            ev.forces = fo
+        fo, virial = forces_virial(n_atoms, ci, cj, vec, g)
+        ev.forces = fo if forces else None
         if stress and atoms.pbc.all():
-            w = vec.T @ g
-            ev.stress = matrix_to_voigt(0.5 * (w + w.T) / atoms.get_volume())
+            ev.stress = matrix_to_voigt(0.5 * (virial + virial.T) / atoms.get_volume())
         return ev
 
     def _radial(self, r, ti, tj):
@@ -185,7 +174,7 @@ class MomentTensorPotential(Potential):
                    **{k: arrays[k] for k in _ARRAYS})
 
 
-def _product_levels(n_basic: int, times: np.ndarray, n_moments: int) -> list[tuple[np.ndarray, ...]]:
+def _product_levels(times: np.ndarray, n_moments: int) -> list[tuple[np.ndarray, ...]]:
     """``alpha_index_times`` grouped into levels whose products only use moments of earlier levels:
     a list of (a, b, m, k) index arrays, evaluated in order (and reversed for the gradient)."""
     level = np.zeros(n_moments, dtype=np.int64)
