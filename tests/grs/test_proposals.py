@@ -10,6 +10,7 @@ import json
 import numpy as np
 import pytest
 from ase.build import bulk
+from ase.calculators.calculator import Calculator, all_changes
 
 from atomforge.descriptors import ACE
 from atomforge.errors import ConfigError
@@ -174,7 +175,8 @@ def test_loss_weighted_checkpoint_continues_identically(l12_calc):
     lattice = bulk("Cu", "fcc", a=A0, cubic=True).repeat((2, 2, 1))
     start = random_occupation(lattice, {"Au": 1, "Cu": 3}, np.random.default_rng(4))
     settings = AnnealSettings(n_steps=80, beta_start=5.0, beta_end=5.0, moves={"flip": 1.0, "swap": 1.0},
-                              tol=1e-9, proposal="loss_weighted", proposal_floor=0.1)
+                              tol=1e-9, proposal="loss_weighted", proposal_floor=0.1, reheat_after=3,
+                              reheat_beta=0.5, reheat_steps=2)
     whole = Annealer(l12_calc, settings, ["Au", "Cu"], start, np.random.default_rng(5))
     whole.run()
     first = Annealer(l12_calc, settings, ["Au", "Cu"], start, np.random.default_rng(5))
@@ -187,6 +189,33 @@ def test_loss_weighted_checkpoint_continues_identically(l12_calc):
     assert resumed.history == whole.history and resumed.hit == whole.hit
     np.testing.assert_array_equal(resumed.current.numbers, whole.current.numbers)
     np.testing.assert_allclose(resumed.current_w, whole.current_w, rtol=0, atol=0)
+
+
+class AuCountV(Calculator):
+    """V = |number of Au − 2|: with flips, every state with two Au is a minimum all of whose moves go uphill."""
+
+    implemented_properties = ["energy"]
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        super().calculate(atoms, properties, system_changes)
+        self.results = {"energy": float(abs(np.sum(self.atoms.numbers == AU) - 2))}
+
+
+@pytest.mark.parametrize("after, steps", [(0, 0), (5, 3), (12, 1)])
+def test_reheating_escapes_a_minimum_after_the_set_number_of_rejections(after, steps):
+    start = bulk("Cu", "fcc", a=A0, cubic=True)
+    start.symbols[[0, 1]] = "Au"
+    settings = AnnealSettings(n_steps=40, beta_start=1e6, beta_end=1e6, moves={"flip": 1.0}, tol=-1.0,
+                              calibrate=0, reheat_after=after, reheat_beta=0.0, reheat_steps=steps)
+    sa = Annealer(AuCountV(), settings, ["Au", "Cu"], start, np.random.default_rng(0))
+    sa.run()
+    v = [row[1] for row in sa.history]
+    accepted = [k for k in range(1, len(v)) if v[k] != v[k - 1]]  # every flip changes V
+    if after == 0:
+        assert accepted == []  # no escape from the minimum at β = 1e6
+    else:  # β = 0 for `steps` moves after `after` rejections, then β = 1e6 again: the next move accepted goes down
+        assert accepted[:steps] == list(range(after + 1, after + 1 + steps))
+        assert v[accepted[steps]] < v[accepted[steps] - 1]
 
 
 def test_loss_weighted_is_refused_without_per_atom_weights(ace):

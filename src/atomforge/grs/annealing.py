@@ -17,6 +17,11 @@ min(1, exp(−β ΔV) · q(trial → current)/q(current → trial)), q from
 :func:`moves.proposal_probability` under each structure's own weights, so exp(−βV) stays the
 stationary distribution at fixed β (without ``relax``, which no acceptance rule makes reversible).
 It needs a calculator with per-atom weights (the moment loss; not the entropy loss).
+
+Reheating (``reheat_after`` = K > 0): after K rejected moves in a row, the search is taken to be
+stuck in a local minimum and β is ``reheat_beta`` (same units as β_start; 0 accepts every move)
+for the next ``reheat_steps`` moves, then follows its schedule again. A high constant β with
+reheating is a descent with short random escapes; it keeps runs from being stranded.
 """
 
 from __future__ import annotations
@@ -49,12 +54,17 @@ class AnnealSettings:
     calibrate: int = 20
     proposal: str = "uniform"
     proposal_floor: float = 0.1
+    reheat_after: int = 0
+    reheat_beta: float = 5.0
+    reheat_steps: int = 10
 
     def __post_init__(self):
         if self.proposal not in PROPOSALS:
             raise ConfigError(f"GRS anneal: proposal must be one of {list(PROPOSALS)}, got {self.proposal!r}")
         if not self.proposal_floor > 0:
             raise ConfigError(f"GRS anneal: proposal_floor must be > 0, got {self.proposal_floor!r}")
+        if self.reheat_after < 0 or self.reheat_steps < 0 or self.reheat_beta < 0:
+            raise ConfigError("GRS anneal: reheat_after, reheat_steps and reheat_beta must be >= 0")
 
     def beta(self, t: int) -> float:
         """β at step t (0-based)."""
@@ -69,6 +79,7 @@ class Annealer:
 
     Attributes: ``current``/``current_v``, ``best``/``best_v``, ``step`` (moves made),
     ``hit`` (first step with V ≤ tol, or None), ``history`` (rows [step, V_current, V_best]),
+    ``rejected`` (rejections in a row), ``hot`` (reheated moves left),
     ``current_w`` (per-atom loss weights of ``current``, shape (n_atoms,); None with uniform proposals).
     """
 
@@ -81,7 +92,7 @@ class Annealer:
         self.current_v, self.current_w = self._score(self.current)
         self.best, self.best_v = self.current.copy(), self.current_v
         self.beta_scale = self._calibrate(settings.calibrate)
-        self.step = 0
+        self.step, self.rejected, self.hot = 0, 0, 0
         self.hit = 0 if self.best_v <= settings.tol else None
         self.history: list[list[float]] = [[0, self.current_v, self.best_v]]
 
@@ -129,13 +140,19 @@ class Annealer:
         while self.step < stop and self.hit is None:
             trial, move, sites = self._trial()
             v, w = self._score(trial)
-            beta = s.beta(self.step) * self.beta_scale
+            beta = (s.reheat_beta if self.hot > 0 else s.beta(self.step)) * self.beta_scale
+            self.hot = max(0, self.hot - 1)
             dv = v - self.current_v
             log_ratio = self.log_hastings(move, sites, trial, w)
             if (dv <= 0 and log_ratio >= 0) or self.rng.random() < np.exp(min(0.0, log_ratio - beta * dv)):
                 self.current, self.current_v, self.current_w = trial, v, w
+                self.rejected = 0
                 if v < self.best_v:
                     self.best, self.best_v = trial.copy(), v
+            else:
+                self.rejected += 1
+                if s.reheat_after and self.rejected >= s.reheat_after:
+                    self.hot, self.rejected = s.reheat_steps, 0
             self.step += 1
             self.history.append([self.step, self.current_v, self.best_v])
             if self.best_v <= s.tol:
@@ -144,8 +161,9 @@ class Annealer:
     # -- checkpoints --------------------------------------------------------------------------
     def state(self) -> tuple[dict, list[Atoms]]:
         """JSON-safe state and the structures [current, best]."""
-        meta = {"kind": "anneal", "step": self.step, "hit": self.hit, "current_v": self.current_v,
-                "best_v": self.best_v, "beta_scale": self.beta_scale, "history": self.history,
+        meta = {"kind": "anneal", "step": self.step, "hit": self.hit, "rejected": self.rejected, "hot": self.hot,
+                "current_v": self.current_v, "best_v": self.best_v, "beta_scale": self.beta_scale,
+                "history": self.history,
                 "rng": self.rng.bit_generator.state,
                 "current_w": None if self.current_w is None else self.current_w.tolist()}
         return meta, [self.current, self.best]
@@ -154,6 +172,7 @@ class Annealer:
         """Continue from :meth:`state` output."""
         self.current, self.best = structures
         self.step, self.hit = meta["step"], meta["hit"]
+        self.rejected, self.hot = meta["rejected"], meta["hot"]
         self.current_v, self.best_v = meta["current_v"], meta["best_v"]
         self.beta_scale = meta["beta_scale"]
         self.current_w = None if meta.get("current_w") is None else np.asarray(meta["current_w"], dtype=float)

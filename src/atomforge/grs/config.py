@@ -17,12 +17,13 @@ Sections (all optional except ``target`` and ``candidates``)::
                 #     | mixture (generators: [{weight: 0.5, kind: lattice, ...}, {weight: 0.5, kind: packing, ...}]:
                 #       each candidate from one generator drawn ∝ weight)
     loss: {alpha: [1, 1, 1, 1], kind: squared, normalize: true, floor: 0.01, composition_weight: 1.0}
-    core: {epsilon: 1.0, scale: 0.8}
+    core: {epsilon: 1.0, scale: 0.8}  # scale: target puts σ at 0.95 × the target's shortest distance
     set: {n_structures: 1, w1: 1.0, w2: 0.0, loss: moments, reverse_cap: 10.0}
     search: {method: anneal, anneal: {...}, genetic: {...}, relax: {fmax: 0.01, steps: 100, cell: false}}
                 # anneal: {n_steps, beta_start, beta_end, moves: {flip: 1.0}, calibrate, proposal: uniform,
                 #          proposal_floor: 0.1}; proposal: loss_weighted draws flip/swap sites ∝ each atom's
-                #          loss weight + floor·mean (Metropolis–Hastings; moment loss only, not set.loss entropy)
+                #          loss weight + floor·mean (Metropolis–Hastings; moment loss only, not set.loss entropy);
+                #          reheat_after: K > 0 sets β to reheat_beta for reheat_steps moves after K rejections in a row
     executor: serial                  # or process / dask (population scoring)
     n_workers: null
     address: null                     # Dask scheduler, e.g. tcp://host:8786 (else a local cluster per call)
@@ -73,7 +74,9 @@ def check_config(config: dict) -> None:
     _section(config, "target", ("structures", "file", "index", "format", "scale_candidates"))
     _generators(_section(config, "candidates", CANDIDATE_KEYS))
     _section(config, "loss", _fields(MomentLoss))
-    _section(config, "core", _fields(RepulsiveCore))
+    scale = _section(config, "core", _fields(RepulsiveCore)).get("scale", 0.8)
+    if scale != "target" and not (isinstance(scale, (int, float)) and scale > 0):
+        raise ConfigError(f"GRS config: core.scale must be a positive number or 'target', got {scale!r}")
     _section(config, "set", _fields(SetSettings)[:4] + ["reverse_cap"])
     search = _section(config, "search", ("method", "anneal", "genetic", "relax"))
     if search.get("method", "anneal") not in METHODS:
@@ -93,8 +96,12 @@ def build_loss(config: dict) -> MomentLoss:
     return MomentLoss(**spec)
 
 
-def build_core(config: dict) -> RepulsiveCore:
-    return RepulsiveCore(**_section(config, "core", _fields(RepulsiveCore)))
+def build_core(config: dict, target) -> RepulsiveCore:
+    """The core of ``config``; ``scale: target``: clear of ``target``'s shortest distance."""
+    spec = _section(config, "core", _fields(RepulsiveCore))
+    if spec.get("scale") == "target":
+        return RepulsiveCore.clear_of(target.shortest, target.elements, epsilon=spec.get("epsilon", 1.0))
+    return RepulsiveCore(**spec)
 
 
 def build_search(config: dict) -> tuple[str, AnnealSettings, GeneticSettings, dict | None]:
