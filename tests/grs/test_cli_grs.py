@@ -155,3 +155,20 @@ def test_mixture_of_lattice_and_packing_candidates_from_the_config(tmp_path):
         check_config(spec)
     with pytest.raises(ConfigError, match="generators"):
         candidate_maker({"candidates": {"kind": "mixture"}}, tmp_path, 0.05)
+
+
+def test_core_scale_from_the_target_and_its_refusals(tmp_path):
+    from atomforge.descriptors import ACE
+    from atomforge.grs import RepulsiveCore, Target
+    from atomforge.grs.config import build_core, check_config
+
+    spec = yaml.safe_load(open(write_case(tmp_path)))
+    d = ACE(elements=["Au", "Cu"], nmax=[4, 2], lmax=[0, 1], rcut=4.2)
+    target = Target.load(Target.from_structures(d, [ase.io.read(tmp_path / "l12.xyz")]).save(tmp_path / "t.npz"))
+    assert target.shortest == pytest.approx(A0 / np.sqrt(2), rel=1e-12)  # fcc nearest neighbours
+    spec["core"] = {"epsilon": 2.0, "scale": "target"}
+    check_config(spec)
+    assert build_core(spec, target) == RepulsiveCore.clear_of(A0 / np.sqrt(2), ["Au", "Cu"], epsilon=2.0)
+    spec["core"]["scale"] = "tight"
+    with pytest.raises(ConfigError, match="core.scale must be a positive number or 'target'"):
+        check_config(spec)

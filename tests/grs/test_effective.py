@@ -166,6 +166,18 @@ def test_q_vanishes_at_target_and_is_invariant(ace_target):
     assert q(b.repeat((2, 1, 2))) == pytest.approx(q0, rel=1e-10)  # moments are intensive
 
 
+def test_core_clear_of_the_target_acts_on_none_of_its_pairs(ace_target):
+    _, target = ace_target
+    core = RepulsiveCore.clear_of(target.shortest, ELEMENTS, cap=2.0)
+    widest = 2 * core.sigma(np.array([13, 28])).max()  # σ of the pair of the largest radii (Ni–Ni)
+    assert core.scale > 0.8 and widest == pytest.approx(0.95 * target.shortest, rel=1e-12)
+    assert all(core.compute(a)[0] == 0.0 for a in target_structures())
+    assert RepulsiveCore(scale=core.scale * 1.1).compute(target_structures()[1])[0] > 0  # the test can fail
+    assert RepulsiveCore.clear_of(target.shortest, ELEMENTS).scale == 0.8  # capped at the default
+    with pytest.raises(ValueError, match="shortest distance is unknown"):
+        RepulsiveCore.clear_of(0.0, ELEMENTS)
+
+
 def test_target_round_trip_and_moments(tmp_path, ace_target):
     d, target = ace_target
     path = target.save(tmp_path / "t.npz")
@@ -189,6 +201,9 @@ def test_target_round_trip_and_moments(tmp_path, ace_target):
     np.testing.assert_allclose(np.array(s["skewness"])[spread], stats.skew(ni, axis=0)[spread], rtol=1e-8)
     np.testing.assert_allclose(np.array(s["kurtosis"])[spread],
                                stats.kurtosis(ni, axis=0, fisher=False)[spread], rtol=1e-8)
+    # shortest distance against ASE's minimum-image distances of the target structures
+    ase_shortest = min(a.get_all_distances(mic=True)[np.triu_indices(len(a), 1)].min() for a in target_structures())
+    assert target.shortest == pytest.approx(ase_shortest, rel=1e-12) and back.shortest == target.shortest
     (tmp_path / "bad.npz").write_bytes(b"not a file")
     with pytest.raises(ValueError, match="not a GRS target"):
         Target.load(tmp_path / "bad.npz")

@@ -4,6 +4,9 @@
 
 with R the covalent radii of ASE (Cordero et al. 2008). The cubic keeps energy, force and its
 derivative continuous at σ_ij. Units are those of V (the loss is dimensionless; ε sets the scale).
+The default scale 0.8 puts σ inside the first shell of many targets (liquid Ta has pairs at
+2.05 Å; σ_TaTa = 2.72 Å), where the core fights the loss: :meth:`RepulsiveCore.clear_of` (config
+``core: {scale: target}``) sets σ just below the target's shortest distance instead.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from ase.data import covalent_radii
+from ase.data import atomic_numbers, covalent_radii
 
+from ..errors import ConfigError
 from ..neighbors import neighbor_list
 from ..units import matrix_to_voigt
 
@@ -31,6 +35,18 @@ class RepulsiveCore:
 
     epsilon: float = 1.0
     scale: float = 0.8
+
+    @classmethod
+    def clear_of(cls, shortest: float, elements: list[str], *, epsilon: float = 1.0,
+                 margin: float = 0.95, cap: float = 0.8) -> "RepulsiveCore":
+        """The core whose every σ_ij (i, j among ``elements``) is at most ``margin`` × ``shortest``
+        (Å; a target's :attr:`~.Target.shortest`), with ``scale`` at most ``cap``: it acts on no
+        distance the target has, so it cannot pull the search away from the target's close pairs."""
+        if not shortest > 0:
+            raise ConfigError("GRS core: the target's shortest distance is unknown (a target built from "
+                              "descriptor values); give core.scale as a number")
+        widest = 2.0 * max(covalent_radii[atomic_numbers[s]] for s in elements)
+        return cls(epsilon=epsilon, scale=min(cap, margin * shortest / widest))
 
     def sigma(self, numbers: np.ndarray) -> np.ndarray:
         """Per-atom half diameters scale·R_i, Å, shape (n_atoms,)."""

@@ -127,7 +127,7 @@ def run_grs(config_path, *, fresh: bool = False, stop_after: int | None = None, 
         target = target.with_scale(np.concatenate([descriptor.compute(make(r)).values for _ in range(n_scale)]))
     target.save(out / "target.npz")
     digest = inputs_hash(config, target)
-    loss, core = build_loss(config), build_core(config)
+    loss, core = build_loss(config), build_core(config, target)
     set_settings, cap = build_set(config)
     method, anneal, genetic, final_relax = build_search(config)
     every = int(config.get("checkpoint_every", 100))

@@ -22,6 +22,7 @@ from ase.data import atomic_numbers
 
 from ..errors import ConfigError
 from ..fileio import write_atomically
+from ..neighbors import neighbor_list
 
 FORMAT_VERSION = 2  # 2: optional per-feature scale
 ORDERS = (1, 2, 3, 4)
@@ -58,6 +59,9 @@ class Target:
     n_structures : int
     density : float
         Atoms per Å³ (mean over the periodic structures; 0 if none).
+    shortest : float
+        Shortest interatomic distance over the structures, Å (within the descriptor's cutoff;
+        0 if unknown): :meth:`.RepulsiveCore.clear_of` keeps the core below it.
     scale : ndarray, shape (n_features,), or None
         Spread (standard deviation) of each feature over a reference distribution, pooled over
         elements (:meth:`with_scale`); None: the loss uses the target's own spread.
@@ -71,6 +75,7 @@ class Target:
     numbers: np.ndarray
     n_structures: int = 1
     density: float = 0.0
+    shortest: float = 0.0
     info: dict = field(default_factory=dict)
     scale: np.ndarray | None = None
 
@@ -97,7 +102,8 @@ class Target:
     # -- building ---------------------------------------------------------------------------
     @classmethod
     def from_outputs(cls, descriptor_spec: dict, elements: list[str], outputs, *,
-                     densities=(), max_samples: int | None = 20000, seed: int = 0) -> "Target":
+                     densities=(), shortest: float = 0.0, max_samples: int | None = 20000,
+                     seed: int = 0) -> "Target":
         """Target from descriptor outputs (``values``, ``numbers``) of one or many structures."""
         values = np.concatenate([o.values for o in outputs])
         numbers = np.concatenate([np.asarray(o.numbers, dtype=np.int64) for o in outputs])
@@ -112,7 +118,8 @@ class Target:
             keep = np.sort(np.random.default_rng(seed).choice(len(values), max_samples, replace=False))
         dens = [d for d in densities if d > 0]
         return cls(dict(descriptor_spec), list(elements), moments, counts, values[keep], numbers[keep],
-                   n_structures=len(outputs), density=float(np.mean(dens)) if dens else 0.0)
+                   n_structures=len(outputs), density=float(np.mean(dens)) if dens else 0.0,
+                   shortest=float(shortest))
 
     @classmethod
     def from_structures(cls, descriptor, structures, *, max_samples: int | None = 20000,
@@ -123,9 +130,11 @@ class Target:
         frames = [as_frame(s) for s in structures]
         outputs = [descriptor.compute(f) for f in frames]
         dens = [len(f.atoms) / f.atoms.get_volume() for f in frames if f.atoms.pbc.all()]
+        pair_d = [neighbor_list(f.atoms, descriptor.cutoff).distances for f in frames]
+        near = [d[d > 0].min() for d in pair_d if np.any(d > 0)]
         spec = {"name": descriptor.name, **descriptor.to_dict()}
         return cls.from_outputs(spec, list(descriptor.elements), outputs, densities=dens,
-                                max_samples=max_samples, seed=seed)
+                                shortest=min(near, default=0.0), max_samples=max_samples, seed=seed)
 
     def with_scale(self, reference_values: np.ndarray) -> "Target":
         """A copy whose ``scale`` is the standard deviation of each feature over the per-atom
@@ -154,7 +163,7 @@ class Target:
         path = Path(path)
         header = {"format": "atomforge-grs-target", "version": FORMAT_VERSION, "descriptor": self.descriptor,
                   "elements": self.elements, "n_structures": self.n_structures, "density": self.density,
-                  "info": self.info}
+                  "shortest": self.shortest, "info": self.info}
         arrays = {"header": np.array(json.dumps(header)), "moments": self.moments, "counts": self.counts,
                   "values": self.values, "numbers": self.numbers}
         if self.scale is not None:
@@ -180,4 +189,4 @@ class Target:
         return cls(header["descriptor"], header["elements"], arrays["moments"],
                    arrays["counts"].astype(np.int64), arrays["values"], arrays["numbers"].astype(np.int64),
                    n_structures=int(header["n_structures"]), density=float(header["density"]),
-                   info=header.get("info", {}), scale=scale)
+                   shortest=float(header.get("shortest", 0.0)), info=header.get("info", {}), scale=scale)
