@@ -38,6 +38,13 @@ def central_moments(values: np.ndarray) -> np.ndarray:
     return np.stack([mean, d2.mean(0), (d2 * d).mean(0), (d2 * d2).mean(0)])
 
 
+def shortest_distance(structures, cutoff: float) -> float:
+    """Shortest interatomic distance (Å) over ``structures`` (ase.Atoms), looked for within ``cutoff``;
+    0 if no pair is that close."""
+    near = [d[d > 0].min() for a in structures if np.any((d := neighbor_list(a, cutoff).distances) > 0)]
+    return float(min(near, default=0.0))
+
+
 @dataclass
 class Target:
     """Per-element moments of a descriptor distribution.
@@ -130,11 +137,9 @@ class Target:
         frames = [as_frame(s) for s in structures]
         outputs = [descriptor.compute(f) for f in frames]
         dens = [len(f.atoms) / f.atoms.get_volume() for f in frames if f.atoms.pbc.all()]
-        pair_d = [neighbor_list(f.atoms, descriptor.cutoff).distances for f in frames]
-        near = [d[d > 0].min() for d in pair_d if np.any(d > 0)]
         spec = {"name": descriptor.name, **descriptor.to_dict()}
         return cls.from_outputs(spec, list(descriptor.elements), outputs, densities=dens,
-                                shortest=min(near, default=0.0), max_samples=max_samples, seed=seed)
+                                shortest=shortest_distance([f.atoms for f in frames], descriptor.cutoff), max_samples=max_samples, seed=seed)
 
     def with_scale(self, reference_values: np.ndarray) -> "Target":
         """A copy whose ``scale`` is the standard deviation of each feature over the per-atom
