@@ -61,6 +61,19 @@ def fit_pca(values: np.ndarray, *, variance: float = 0.99, max_dim: int | None =
     return PCA(mean, scale, vt[:n], np.maximum(var[:n], 1e-300), n99)
 
 
+def convex_hull(points: np.ndarray) -> ConvexHull | None:
+    """Qhull's convex hull of ``points`` (n, d ≥ 2), or None for a flat set. Qhull can fail on a
+    full-dimensional set with near-duplicate points (a topology error; e.g. the equal environments of
+    a lattice, equal to 1e-11): such a set is retried with joggled input ('QJ', perturbations of
+    ~1e-11 relative)."""
+    try:
+        return ConvexHull(points)
+    except QhullError:
+        if np.linalg.matrix_rank(points - points.mean(axis=0)) < points.shape[1]:
+            return None
+        return ConvexHull(points, qhull_options="QJ")
+
+
 def hull_volume(points: np.ndarray) -> float:
     """Volume of the convex hull of ``points`` (n, d) (a length for d = 1); 0 for too few or flat
     point sets."""
@@ -69,10 +82,8 @@ def hull_volume(points: np.ndarray) -> float:
         return 0.0
     if d == 1:
         return float(np.ptp(points))
-    try:
-        return float(ConvexHull(points).volume)
-    except QhullError:
-        return 0.0
+    hull = convex_hull(points)
+    return 0.0 if hull is None else float(hull.volume)
 
 
 def fraction_inside(hull_points: np.ndarray, points: np.ndarray, *, tol: float = 1e-9) -> float:
@@ -87,10 +98,10 @@ def fraction_inside(hull_points: np.ndarray, points: np.ndarray, *, tol: float =
         return float(np.mean((points[:, 0] >= lo - tol * scale) & (points[:, 0] <= hi + tol * scale))) if n else 0.0
     if n <= d:
         return 0.0
-    try:
-        eq = ConvexHull(hull_points).equations  # unit outward normals: n·x + b ≤ 0 inside
-    except QhullError:
+    hull = convex_hull(hull_points)
+    if hull is None:
         return 0.0
+    eq = hull.equations  # unit outward normals: n·x + b ≤ 0 inside
     return float(np.mean(np.all(points @ eq[:, :-1].T + eq[:, -1] <= tol * scale, axis=1)))
 
 
@@ -111,7 +122,7 @@ def volume_inside(hull_points: np.ndarray, region_points: np.ndarray, *, n_sampl
         lo, hi = region_points.min(), region_points.max()
         x = np.random.default_rng(seed).uniform(lo, hi, (n_samples, 1))
         return fraction_inside(hull_points, x)
-    vertices = region_points[ConvexHull(region_points).vertices]
+    vertices = region_points[convex_hull(region_points).vertices]
     simplices = vertices[Delaunay(vertices).simplices]  # (m, d + 1, d)
     volumes = np.abs(np.linalg.det(simplices[:, 1:] - simplices[:, :1])) / factorial(d)
     rng = np.random.default_rng(seed)
