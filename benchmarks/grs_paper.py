@@ -19,9 +19,15 @@ Parts (all by default; name some to run only those; each is merged into the JSON
 - ``aucu3_more``: the loss-weighted SA runs of ``aucu3`` (32-site cell, its saved tuned settings) on seeds
   ``MORE_SEEDS`` (40–139: neither the benchmark's nor the tuning's), the median with its 95 % order-statistics
   interval, beside the same for seeds 0–19. Needs the ``aucu3`` entry.
+- ``aucu3_reheat``: loss-weighted SA with flips and reheating (``reheat_after`` rejections in a row set β to
+  ``REHEAT_BETA`` for ``REHEAT_STEPS`` moves), β and ``reheat_after`` chosen from ``REHEAT_GRID`` on the tuning
+  seeds with ``TUNE_STREAMS`` SA random streams each (lowest median over all runs), then run on seeds 0–19 and
+  ``MORE_SEEDS``. Needs the ``aucu3`` entry (its ε for flips).
 - ``liquid_ta``: liquid Ta from LAMMPS MD with the Ta06A SNAP (+ ZBL), 2,000 atoms, 4,000 K, NVT; the
-  last frame is the target (cached in ``LIQUID_SNAPSHOT``; delete it to rerun the MD). Single GRS of 16, 32,
-  54, 72, 128 atoms, ``LIQUID_SEEDS`` random packings at the liquid's density each, FIRE on V = V_core + Q
+  last frame is the target (cached in ``LIQUID_SNAPSHOT``; delete it to rerun the MD). The core is clear of
+  the target (σ = 0.95 × its shortest distance, ``RepulsiveCore.clear_of``; the default σ = 2.72 Å acts on
+  the liquid's first shell and set a floor on Q). Single GRS of 16, 32, 54, 72, 128 atoms, ``LIQUID_SEEDS``
+  random packings at the liquid's density each, FIRE on V = V_core + Q
   (positions, then positions and cell, to ``LIQUID_FMAX`` or ``LIQUID_STEPS``); median (with its 95 %
   order-statistics interval), quartiles, smallest (the multi-start search's result: the best of the
   packings) and largest Q and the variance match per size.
@@ -36,6 +42,8 @@ Parts (all by default; name some to run only those; each is merged into the JSON
   growth from a mixture of candidates, ½ a bcc Ta lattice (a = 3.30 Å, a random HNF supercell of N atoms,
   strain ±3 % volumetric and shear, 0.05 Å rattle), ½ the packings; ``grsN_mixedrho`` (``grs_mixedrho``):
   the lattice first scaled to a random target structure's density, ¼ perfect lattice, ¼ rattled, ½ packings.
+  ``grsN_clear``, ``grsN_mixedrho_clear``: the same with the core clear of the data set (σ = 0.95 × its
+  shortest distance, ``RepulsiveCore.clear_of``) instead of the default σ = 2.72 Å.
 - ``reverse``: reverse GRS (w1 = −1, bounded) from a random bcc Fe0.35Cr0.35Si0.15V0.15 54-atom
   supercell: chemical order (first-shell Warren–Cowley |α| mean), distortion (RMS displacement
   from the ideal sites, spread of first-shell distances) and moment differences, target vs result.
@@ -63,6 +71,7 @@ from ase.build import bulk  # noqa: E402
 from atomforge.descriptors import ACE  # noqa: E402
 from atomforge.fileio import write_atomically  # noqa: E402
 from atomforge.grs import GRSCalculator, MomentLoss, RepulsiveCore, Target, moment_loss  # noqa: E402
+from atomforge.grs.target import shortest_distance  # noqa: E402
 from atomforge.grs.annealing import Annealer, AnnealSettings  # noqa: E402
 from atomforge.grs.candidates import mixture, random_occupation, random_packing, strained_supercell  # noqa: E402
 from atomforge.grs.coverage import coverage, fit_pca, fraction_inside, moment_errors  # noqa: E402
@@ -139,6 +148,9 @@ def tune_loss_weighted(calc, lattice, comp) -> dict:
 
 AUCU3_COMP = {"Au": 0.25, "Cu": 0.75}
 MORE_SEEDS = range(40, 140)  # aucu3_more: neither the benchmark's seeds nor the tuning seeds
+TUNE_STREAMS = 5  # SA random streams 1000 + seed + 10000·r per tuning start (r = 0 is the benchmark's own)
+REHEAT_GRID = {"beta": (40.0, 80.0, 160.0, 320.0), "reheat_after": (30, 60)}  # β in units of 1/⟨|ΔQ|⟩
+REHEAT_BETA, REHEAT_STEPS = 5.0, 10
 
 
 def aucu3_problem():
@@ -199,6 +211,53 @@ def aucu3_more() -> dict:
     bench = {m: saved.get("32_sites", {}).get(f"sa_loss_weighted_{m}", {}).get("iterations") for m in ("flip", "swap")}
     out["seeds_0_19"] = {m: median_interval(v) for m, v in bench.items() if v}
     save("aucu3_more", out)
+    return out
+
+
+def aucu3_reheat() -> dict:
+    """Loss-weighted SA with flips and reheating on the 32-site cell: settings from ``REHEAT_GRID`` chosen on
+    ``TUNE_SEEDS`` × ``TUNE_STREAMS`` runs (beside the same runs without reheating at the tuned β of ``aucu3``),
+    then the median with its interval on seeds 0–19 and ``MORE_SEEDS``."""
+    saved = json.loads(OUT.read_text()).get("aucu3", {}) if OUT.exists() else {}
+    if "loss_weighted_tuning" not in saved:
+        raise SystemExit("aucu3_reheat needs the aucu3 entry (its loss_weighted_tuning) in " + str(OUT))
+    flip = saved["loss_weighted_tuning"]["chosen"]["flip"]
+    _, _, _, cell_problem = aucu3_problem()
+    lattice, calc = cell_problem((2, 2, 2))
+
+    def runs(seeds, beta, streams=1, **reheat):
+        its = []
+        for seed in seeds:
+            start = random_occupation(lattice, AUCU3_COMP, np.random.default_rng(seed))
+            for r in range(streams):
+                settings = AnnealSettings(n_steps=SA_STEPS, beta_start=beta, beta_end=beta, moves={"flip": 1.0},
+                                          tol=1e-9, calibrate=20, proposal="loss_weighted",
+                                          proposal_floor=flip["proposal_floor"], **reheat)
+                sa = Annealer(calc, settings, ["Au", "Cu"], start, np.random.default_rng(1000 + seed + 10000 * r))
+                sa.run()
+                its.append(sa.hit)
+        return {**median_interval(its), "reached": sum(x is not None for x in its),
+                "within_120": sum(x is not None and x <= 120 for x in its), "iterations": its}
+
+    out = {"tune_seeds": [TUNE_SEEDS.start, TUNE_SEEDS.stop - 1], "streams": TUNE_STREAMS,
+           "proposal_floor": flip["proposal_floor"], "reheat_beta": REHEAT_BETA, "reheat_steps": REHEAT_STEPS,
+           "note": ("β in units of 1/⟨|ΔQ|⟩ of 20 trial moves; a miss (no Q ≤ 1e-9 in "
+                    f"{SA_STEPS}) counts as larger than any hit; start from seed, SA RNG 1000 + seed + 10000·r"),
+           "without_reheating": {"beta": flip["beta"], **runs(TUNE_SEEDS, flip["beta"], TUNE_STREAMS)}, "grid": []}
+    for beta in REHEAT_GRID["beta"]:
+        for after in REHEAT_GRID["reheat_after"]:
+            row = runs(TUNE_SEEDS, beta, TUNE_STREAMS, reheat_after=after, reheat_beta=REHEAT_BETA,
+                       reheat_steps=REHEAT_STEPS)
+            row.pop("iterations")
+            out["grid"].append({"beta": beta, "reheat_after": after, **row})
+            save("aucu3_reheat", out)
+    best = min(out["grid"], key=lambda r: r["median"] if r["median"] is not None else np.inf)
+    chosen = {"beta": best["beta"], "reheat_after": best["reheat_after"]}
+    out["chosen"] = chosen
+    reheat = {"reheat_after": chosen["reheat_after"], "reheat_beta": REHEAT_BETA, "reheat_steps": REHEAT_STEPS}
+    out["seeds_0_19"] = runs(range(SEEDS), chosen["beta"], **reheat)
+    out["more_seeds"] = {"seeds": [MORE_SEEDS.start, MORE_SEEDS.stop - 1], **runs(MORE_SEEDS, chosen["beta"], **reheat)}
+    save("aucu3_reheat", out)
     return out
 
 
@@ -328,12 +387,20 @@ def liquid_ta() -> dict:
     d = ACE(elements=["Ta"], **BASIS)
     target = Target.from_structures(d, [liquid])
     loss = MomentLoss()
+    core = RepulsiveCore.clear_of(target.shortest, ["Ta"])
+    previous = json.loads(OUT.read_text()).get("liquid_ta", {}) if OUT.exists() else {}
     out = {"snapshot": {"n_atoms": len(liquid), "md_steps": steps, "timestep_fs": 2.0, "final_temperature_K": temp,
-                        "density_atoms_per_A3": target.density, "md_wall_s": md_s},
+                        "density_atoms_per_A3": target.density, "shortest_A": target.shortest, "md_wall_s": md_s},
+           "core": {"epsilon": core.epsilon, "scale": core.scale, "sigma_A": float(2 * core.sigma(np.array([73]))[0]),
+                    "rule": "RepulsiveCore.clear_of: σ = 0.95 × the snapshot's shortest distance"},
            "relax": {"seeds_per_size": LIQUID_SEEDS, "fmax": LIQUID_FMAX, "position_steps": LIQUID_STEPS[0],
                      "cell_steps": LIQUID_STEPS[1]},
            "sizes": {}}
-    calc = GRSCalculator(d, target)
+    if "core" not in previous and "sizes" in previous:  # the run before, with the default core (σ = 2.72 Å)
+        out["default_core"] = {n: {k: v for k, v in r.items() if k != "runs"} for n, r in previous["sizes"].items()}
+    elif "default_core" in previous:
+        out["default_core"] = previous["default_core"]
+    calc = GRSCalculator(d, target, core=core)
 
     for n in (16, 32, 54, 72, 128):
         runs = []
@@ -379,7 +446,10 @@ def ta_dataset():
 COVERAGE_PLAN = {4: [1, 5, 10, 25, 50, 100, 200, 300, 400, 500], 16: [1, 5, 10, 25, 50, 100],
                  54: [1, 2, 5, 10, 20, 50, 100, 200]}
 COVERAGE_PIECES = ("grs4", "grs16", "grs54", "entropy", "direct", "grs4_mixed", "grs16_mixed", "grs54_mixed",
-                   "grs4_mixedrho", "grs16_mixedrho", "grs54_mixedrho")
+                   "grs4_mixedrho", "grs16_mixedrho", "grs54_mixedrho", "grs4_clear", "grs16_clear", "grs54_clear",
+                   "grs4_mixedrho_clear", "grs16_mixedrho_clear", "grs54_mixedrho_clear")
+# *_clear (added after the liquid Ta runs showed the default core, σ = 2.72 Å, acting on the target's close pairs):
+# the same growth with the core clear of the data set (RepulsiveCore.clear_of its shortest distance)
 # mixed candidates: half lattice starts, half packings (p = 1/2 fixed before any run, not tuned); the lattice is
 # ASE's bcc Ta (a = 3.30 Å, primitive cell), a random HNF supercell of the member's size under a random strain
 # (volumetric and each shear component uniform in ±3 %) and a 0.05 Å rattle; all fixed before any run
@@ -404,15 +474,20 @@ def coverage_part(pieces=COVERAGE_PIECES) -> dict:
     d = ACE(elements=["Ta"], **BASIS)
     outputs = [d.compute(f) for f in frames]
     densities = [len(f.atoms) / f.atoms.get_volume() for f in frames]
-    target = Target.from_outputs({"name": "ace", **d.to_dict()}, ["Ta"], outputs, densities=densities)
+    target = Target.from_outputs({"name": "ace", **d.to_dict()}, ["Ta"], outputs, densities=densities,
+                                 shortest=shortest_distance([f.atoms for f in frames], d.cutoff))
+    clear = RepulsiveCore.clear_of(target.shortest, ["Ta"])
     pca = fit_pca(target.values)
+    variants = ("grs", "grs_mixed", "grs_mixedrho", "grs_clear", "grs_mixedrho_clear")
     out = {"target": {"n_structures": len(frames), "n_atoms": int(target.counts.sum()),
-                      "pca_dims_99": pca.n_dims_variance, "pca_dims_used": len(pca.variances)},
-           "grs": {}, "grs_mixed": {}, "grs_mixedrho": {}, "entropy": {}, "direct": {}}
+                      "pca_dims_99": pca.n_dims_variance, "pca_dims_used": len(pca.variances),
+                      "shortest_A": target.shortest},
+           "clear_core": {"scale": clear.scale, "sigma_A": float(2 * clear.sigma(np.array([73]))[0])},
+           **{v: {} for v in variants}, "entropy": {}, "direct": {}}
     if set(pieces) != set(COVERAGE_PIECES):  # a partial rerun: keep the saved pieces it does not redo
         previous = json.loads(OUT.read_text()).get("coverage", {}) if OUT.exists() else {}
         out["grs"] = {k: v for k, v in previous.get("grs", {}).items() if f"grs{k}" not in pieces}
-        for variant in ("mixed", "mixedrho"):
+        for variant in (v[4:] for v in variants[1:]):
             out[f"grs_{variant}"] = {k: v for k, v in previous.get(f"grs_{variant}", {}).items()
                                      if f"grs{k}_{variant}" not in pieces}
         for key in ("entropy", "direct"):
@@ -426,6 +501,7 @@ def coverage_part(pieces=COVERAGE_PIECES) -> dict:
             continue
         n_text, _, variant = piece[3:].partition("_")
         n, key = int(n_text), f"grs_{variant}" if variant else "grs"
+        kind = key.removesuffix("_clear")  # the candidates; *_clear: the same with the core clear of the target
         marks = COVERAGE_PLAN[n]
         rng = np.random.default_rng(n)
         curve = []
@@ -438,9 +514,9 @@ def coverage_part(pieces=COVERAGE_PIECES) -> dict:
             return strained_supercell(parent, n, r, density=densities[r.integers(len(densities))],
                                       **{**MIXED_STRAIN, "rattle": rattle})
 
-        if key == "grs":
+        if kind == "grs":
             make = packing
-        elif key == "grs_mixed":
+        elif kind == "grs_mixed":
             make = mixture([("lattice", MIXED_LATTICE_WEIGHT,
                              lambda r, n=n: strained_supercell(parent, n, r, **MIXED_STRAIN)),
                             ("packing", 1.0 - MIXED_LATTICE_WEIGHT, packing)])
@@ -457,10 +533,10 @@ def coverage_part(pieces=COVERAGE_PIECES) -> dict:
                 curve.append({"n_structures": len(members), "v_rep": cov["v_rep"],
                               "target_inside": cov["target_inside"],
                               "target_volume_inside": cov["target_volume_inside"], "wall_s": time.perf_counter() - t})
-                if key != "grs":
+                if kind != "grs":
                     curve[-1]["n_lattice_starts"] = sum(m.info.get("grs_generator", "").startswith("lattice")
                                                         for m in members)
-                if len(members) == marks[-1] or (key != "grs" and len(members) >= 100):
+                if len(members) == marks[-1] or (kind != "grs" and len(members) >= 100):
                     points = pca.project(vals)  # where the uncovered atoms are: inside fraction per data group
                     curve[-1]["target_inside_by_group"] = {g: fraction_inside(points, p)
                                                            for g, p in group_points.items()}
@@ -469,7 +545,7 @@ def coverage_part(pieces=COVERAGE_PIECES) -> dict:
 
         grow_set(d, target, make, SetSettings(n_structures=marks[-1], w1=0.1, w2=1.0,
                                               relax={"fmax": 1e-3, "steps": 100, "cell": True}),
-                 rng, pca=pca, on_member=record)
+                 rng, pca=pca, on_member=record, core=clear if key.endswith("_clear") else None)
     if "entropy" in pieces:
         coverage_entropy(d, target, pca, densities, out)
     if "direct" in pieces:
@@ -482,7 +558,7 @@ def coverage_part(pieces=COVERAGE_PIECES) -> dict:
             out["direct"][str(k)] = {"n_selected": len(idx), "n_atoms": int(len(vals)), "v_rep": cov["v_rep"],
                                      "target_inside": cov["target_inside"],
                                      "target_volume_inside": cov["target_volume_inside"]}
-    for key in ("grs", "grs_mixed", "grs_mixedrho"):
+    for key in variants:
         out[key] = {k: out[key][k] for k in sorted(out[key], key=int)}
     out["paper"] = {"54_atoms": "100 % of the hull volume", "4_atoms": "about 60 % with 500 structures"}
     save("coverage", out)
@@ -595,7 +671,7 @@ def cost() -> dict:
 
 
 PARTS = {"cost": cost, "reverse": reverse, "liquid_ta": liquid_ta, "coverage": coverage_part, "aucu3": aucu3,
-         "aucu3_more": aucu3_more}
+         "aucu3_more": aucu3_more, "aucu3_reheat": aucu3_reheat}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(PARTS):
