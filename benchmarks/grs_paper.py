@@ -381,6 +381,11 @@ def cached_liquid_snapshot(repeat: int, steps: int):
     return atoms, temp, md_s
 
 
+def ta_sigma(core: RepulsiveCore) -> float:
+    """σ of a Ta–Ta pair under ``core``, Å."""
+    return float(2 * core.sigma(np.array([73]))[0])
+
+
 def liquid_ta() -> dict:
     repeat, steps = 10, 2000
     liquid, temp, md_s = cached_liquid_snapshot(repeat, steps)
@@ -391,7 +396,7 @@ def liquid_ta() -> dict:
     previous = json.loads(OUT.read_text()).get("liquid_ta", {}) if OUT.exists() else {}
     out = {"snapshot": {"n_atoms": len(liquid), "md_steps": steps, "timestep_fs": 2.0, "final_temperature_K": temp,
                         "density_atoms_per_A3": target.density, "shortest_A": target.shortest, "md_wall_s": md_s},
-           "core": {"epsilon": core.epsilon, "scale": core.scale, "sigma_A": float(2 * core.sigma(np.array([73]))[0]),
+           "core": {"epsilon": core.epsilon, "scale": core.scale, "sigma_A": ta_sigma(core),
                     "rule": "RepulsiveCore.clear_of: σ = 0.95 × the snapshot's shortest distance"},
            "relax": {"seeds_per_size": LIQUID_SEEDS, "fmax": LIQUID_FMAX, "position_steps": LIQUID_STEPS[0],
                      "cell_steps": LIQUID_STEPS[1]},
@@ -482,7 +487,7 @@ def coverage_part(pieces=COVERAGE_PIECES) -> dict:
     out = {"target": {"n_structures": len(frames), "n_atoms": int(target.counts.sum()),
                       "pca_dims_99": pca.n_dims_variance, "pca_dims_used": len(pca.variances),
                       "shortest_A": target.shortest},
-           "clear_core": {"scale": clear.scale, "sigma_A": float(2 * clear.sigma(np.array([73]))[0])},
+           "clear_core": {"scale": clear.scale, "sigma_A": ta_sigma(clear)},
            **{v: {} for v in variants}, "entropy": {}, "direct": {}}
     if set(pieces) != set(COVERAGE_PIECES):  # a partial rerun: keep the saved pieces it does not redo
         previous = json.loads(OUT.read_text()).get("coverage", {}) if OUT.exists() else {}

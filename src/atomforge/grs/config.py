@@ -74,7 +74,7 @@ def check_config(config: dict) -> None:
     _section(config, "target", ("structures", "file", "index", "format", "scale_candidates"))
     _generators(_section(config, "candidates", CANDIDATE_KEYS))
     _section(config, "loss", _fields(MomentLoss))
-    scale = _section(config, "core", _fields(RepulsiveCore)).get("scale", 0.8)
+    scale = _section(config, "core", _fields(RepulsiveCore)).get("scale", RepulsiveCore.scale)
     if scale != "target" and not (isinstance(scale, (int, float)) and scale > 0):
         raise ConfigError(f"GRS config: core.scale must be a positive number or 'target', got {scale!r}")
     _section(config, "set", _fields(SetSettings)[:4] + ["reverse_cap"])
@@ -100,7 +100,7 @@ def build_core(config: dict, target) -> RepulsiveCore:
     """The core of ``config``; ``scale: target``: clear of ``target``'s shortest distance."""
     spec = _section(config, "core", _fields(RepulsiveCore))
     if spec.get("scale") == "target":
-        return RepulsiveCore.clear_of(target.shortest, target.elements, epsilon=spec.get("epsilon", 1.0))
+        return RepulsiveCore.clear_of(target.shortest, target.elements, epsilon=spec.get("epsilon", RepulsiveCore.epsilon))
     return RepulsiveCore(**spec)
 
 
