@@ -26,7 +26,9 @@ For each element (Zuo et al., J. Phys. Chem. A 124, 731 (2020); data in ../share
    ACE and qSNAP models (atomforge's ASE calculator, velocity-Verlet MD of ~1,000 atoms, one thread;
    not of MTP, whose NumPy evaluator here is a reference, not MLIP's speed).
 
-Writes ``benchmarks/results/mlearn_ace.json`` after each element and the plot ``mlearn_ace.png``.
+Writes ``benchmarks/results/mlearn_ace.json`` after each element and the plot ``mlearn_ace.png``, keeping
+the records of other elements from an existing file of the same candidates and cutoffs, so that elements can
+run one per process (Ni and Cu need ~23 GB each).
 Usage: ``OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 PYTHONPATH=src python3 benchmarks/mlearn_ace.py [El ...]``
 """
 
@@ -243,6 +245,18 @@ def plot(records: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
+def with_earlier_records(out: Path, records: list[dict]) -> list[dict]:
+    """``records`` and, for the elements they lack, the records in ``out`` if it was written with the same
+    candidates and cutoffs; in :data:`ELEMENTS` order."""
+    by_element = {}
+    if out.exists():
+        earlier = json.loads(out.read_text())
+        if earlier.get("bases") == json.loads(json.dumps(BASES)) and earlier.get("cutoffs") == CUTOFFS:
+            by_element = {r["element"]: r for r in earlier["records"]}
+    by_element.update({r["element"]: r for r in records})
+    return [by_element[el] for el in ELEMENTS if el in by_element]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("elements", nargs="*", default=ELEMENTS)
@@ -256,12 +270,12 @@ def main(argv=None):
         print(json.dumps({"element": el, "test": rec["test"], "test_minus_mtp": rec["test_minus_mtp"],
                           "chosen": rec["selection"]["chosen"], "t_total_s": rec["t_total_s"]}), flush=True)
         doc = {"task": "mlearn ACE: linear (Bayesian ridge) and Finnis–Sinclair ACE, test MAEs and cost",
-               "bases": BASES, "cutoffs": CUTOFFS, "records": records,
+               "bases": BASES, "cutoffs": CUTOFFS, "records": with_earlier_records(out, records),
                "versions": {"atomforge": atomforge.__version__, "python": sys.version.split()[0]},
                "cpu": platform.processor() or platform.machine(),
                "threads": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS")}}
         write_atomically(out, lambda f: f.write(json.dumps(doc, indent=1)), mode="w")
-        plot(records, out.with_suffix(".png"))
+        plot(doc["records"], out.with_suffix(".png"))
 
 
 if __name__ == "__main__":
