@@ -245,16 +245,13 @@ def plot(records: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
-def with_earlier_records(out: Path, records: list[dict]) -> list[dict]:
-    """``records`` and, for the elements they lack, the records in ``out`` if it was written with the same
-    candidates and cutoffs; in :data:`ELEMENTS` order."""
-    by_element = {}
-    if out.exists():
-        earlier = json.loads(out.read_text())
-        if earlier.get("bases") == json.loads(json.dumps(BASES)) and earlier.get("cutoffs") == CUTOFFS:
-            by_element = {r["element"]: r for r in earlier["records"]}
-    by_element.update({r["element"]: r for r in records})
-    return [by_element[el] for el in ELEMENTS if el in by_element]
+def earlier_records(out: Path) -> dict[str, dict]:
+    """Records by element in ``out`` if it was written with the same candidates and cutoffs, else none."""
+    if not out.exists():
+        return {}
+    earlier = json.loads(out.read_text())
+    same = earlier.get("bases") == json.loads(json.dumps(BASES)) and earlier.get("cutoffs") == CUTOFFS  # JSON keys: str
+    return {r["element"]: r for r in earlier["records"]} if same else {}
 
 
 def main(argv=None):
@@ -263,14 +260,13 @@ def main(argv=None):
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "mlearn_ace.json"))
     args = parser.parse_args(argv)
     out = Path(args.out)
-    records = []
+    records = earlier_records(out)
     for el in args.elements:
-        rec = run(el)
-        records.append(rec)
+        rec = records[el] = run(el)
         print(json.dumps({"element": el, "test": rec["test"], "test_minus_mtp": rec["test_minus_mtp"],
                           "chosen": rec["selection"]["chosen"], "t_total_s": rec["t_total_s"]}), flush=True)
         doc = {"task": "mlearn ACE: linear (Bayesian ridge) and Finnis–Sinclair ACE, test MAEs and cost",
-               "bases": BASES, "cutoffs": CUTOFFS, "records": with_earlier_records(out, records),
+               "bases": BASES, "cutoffs": CUTOFFS, "records": [records[e] for e in ELEMENTS if e in records],
                "versions": {"atomforge": atomforge.__version__, "python": sys.version.split()[0]},
                "cpu": platform.processor() or platform.machine(),
                "threads": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS")}}
